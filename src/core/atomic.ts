@@ -1,0 +1,306 @@
+// Atomic commit and crash-safe deletion of checkpoint and backup folders.
+// A folder is written under `.tmp-<name>-<pid>-<random>`, every file is fsync'ed, manifest.json is written last,
+// and the folder is renamed into place, so a reader sees either no folder or a complete one.
+
+import { createHash, randomBytes } from 'node:crypto';
+import * as path from 'node:path';
+import * as fs from 'fs-extra';
+import {
+  FolderKind, MANIFEST_NAME, TEMP_PREFIX, TRASH_PREFIX,
+  folderName, isProcessAlive, looksLikeHuggingFace, parseFolderName,
+} from './layout';
+import { Manifest, ManifestFile, MANIFEST_FORMAT, checkRelativeName, isReservedName, readManifest } from './manifest';
+import {
+  BACKUP_STATE_NAME, Summary, TRAINER_STATE_NAME,
+  mergeMetaIntoSummary, summarizeBackupState, summarizeTrainerState, toTrainerState,
+} from './trainerState';
+
+export interface FileToWrite {
+  /** Path relative to the folder, '/'-separated; absolute paths and '..' are rejected. */
+  name: string;
+  data: Uint8Array | string;
+}
+
+/** The one place commitFolder writes bytes; tests pass a layer that fails (for example with ENOSPC). */
+export interface WriteLayer {
+  /** Writes all of data at the handle's current position. */
+  write(handle: fs.promises.FileHandle, data: Uint8Array): Promise<void>;
+}
+
+export const defaultWriteLayer: WriteLayer = {
+  async write(handle, data) {
+    let offset = 0;
+    while (offset < data.length) {
+      const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+      offset += bytesWritten;
+    }
+  },
+};
+
+export interface CommitOptions {
+  /** Stored in manifest.json; numeric values (epoch, loss, eval_loss, …) also go into the listing summary. */
+  meta?: Record<string, unknown>;
+  writeLayer?: WriteLayer;
+}
+
+/** Thrown when a folder for the step already exists and holds different content; the existing folder is kept. */
+export class FolderExistsError extends Error {
+  constructor(message: string, readonly path: string) {
+    super(message);
+    this.name = 'FolderExistsError';
+  }
+}
+
+/** Thrown when a save fails; the folder it was writing is removed and earlier folders are unchanged. */
+export class SaveError extends Error {
+  constructor(message: string, readonly folder: string, options: { cause: unknown }) {
+    super(message, options);
+    this.name = 'SaveError';
+  }
+}
+
+// Write size per call; hashing one chunk overlaps with writing it.
+const CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Builds `<prefix><name>-<pid>-<random>`; the pid lets cleanStaleTemp skip folders of a live writer. */
+export function workName(prefix: string, name: string): string {
+  return `${prefix}${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Returns the writer's pid from a `.tmp-…`/`.trash-…` name, or undefined when the name is not one of ours. */
+export function parseWorkName(name: string): number | undefined {
+  if (!name.startsWith(TEMP_PREFIX) && !name.startsWith(TRASH_PREFIX)) {
+    return undefined;
+  }
+  const match = /-([1-9][0-9]*)-[0-9a-f]{8}$/.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Flushes a directory entry list to disk. Windows cannot open directories for fsync, so it is skipped there. */
+export async function fsyncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') {
+    return;
+  }
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeHashedFile(file: string, data: Uint8Array, layer: WriteLayer): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await fs.promises.open(file, 'wx');
+  try {
+    for (let offset = 0; offset < data.length; offset += CHUNK_BYTES) {
+      const chunk = data.subarray(offset, offset + CHUNK_BYTES);
+      const pending = layer.write(handle, chunk);
+      hash.update(chunk);
+      await pending;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+function checkFiles(files: FileToWrite[]): void {
+  const seen = new Set<string>();
+  for (const file of files) {
+    const problem = checkRelativeName(file.name);
+    if (problem) {
+      throw new Error(`Invalid file to save: ${problem}. Use a relative name inside the folder, e.g. "weights.bin".`);
+    }
+    if (isReservedName(file.name)) {
+      throw new Error(`Invalid file to save: "${file.name}" is reserved by the checkpoint store; rename the file.`);
+    }
+    if (seen.has(file.name)) {
+      throw new Error(`Invalid file to save: "${file.name}" is listed twice.`);
+    }
+    seen.add(file.name);
+  }
+}
+
+// Reads epoch, loss and metrics from the state files being saved, so listings need not open them later.
+function summarizeFiles(files: FileToWrite[], meta: Record<string, unknown> | undefined): Summary {
+  let summary: Summary = { metrics: {} };
+  for (const file of files) {
+    if (file.name !== TRAINER_STATE_NAME && file.name !== BACKUP_STATE_NAME) continue;
+    try {
+      const value: unknown = JSON.parse(Buffer.from(toBytes(file.data)).toString('utf8'));
+      summary = file.name === TRAINER_STATE_NAME
+        ? summarizeTrainerState(toTrainerState(value, file.name))
+        : summarizeBackupState(value);
+    } catch {
+      // A state file that does not parse is still saved; the listing then shows no epoch or loss.
+    }
+  }
+  return mergeMetaIntoSummary(summary, meta);
+}
+
+function sameContent(a: Manifest, b: Manifest): boolean {
+  const key = (manifest: Manifest) =>
+    manifest.files.map((file) => `${file.name}\0${file.size}\0${file.sha256}`).sort().join('\n');
+  return a.kind === b.kind && a.step === b.step && key(a) === key(b);
+}
+
+function adviceFor(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'Free disk space and save again.';
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return 'Check that the folder is writable and save again.';
+  return 'Fix the cause and save again.';
+}
+
+/**
+ * Writes a checkpoint or backup folder atomically and returns its final path.
+ *
+ * When `<parentDir>/<name>` already exists:
+ * - complete, with the same files and hashes: the new copy is discarded and the existing path returned
+ *   (so two writers finalising the same step both succeed and leave one folder);
+ * - complete, with different content, or a HuggingFace folder: the existing folder is kept and FolderExistsError is thrown;
+ * - incomplete (no valid manifest): it is renamed to `<name>.incomplete-<time>` (a name that listing and rotation
+ *   ignore, so it stays as evidence) and the new folder takes its place.
+ * Any other failure removes the temporary folder and throws SaveError naming the folder and the cause.
+ */
+export async function commitFolder(
+  parentDir: string, kind: FolderKind, step: number, files: FileToWrite[], options: CommitOptions = {},
+): Promise<string> {
+  const name = folderName(kind, step);
+  checkFiles(files);
+  const layer = options.writeLayer ?? defaultWriteLayer;
+  await fs.mkdirp(parentDir);
+  const tempDir = path.join(parentDir, workName(TEMP_PREFIX, name));
+  let manifest: Manifest;
+
+  try {
+    await fs.mkdir(tempDir);
+    const entries: ManifestFile[] = [];
+    for (const file of files) {
+      const target = path.join(tempDir, ...file.name.split('/'));
+      await fs.mkdirp(path.dirname(target));
+      const bytes = toBytes(file.data);
+      entries.push({ name: file.name, size: bytes.length, sha256: await writeHashedFile(target, bytes, layer) });
+    }
+    manifest = {
+      format: MANIFEST_FORMAT,
+      kind,
+      step,
+      created: new Date().toISOString(),
+      files: entries,
+      summary: summarizeFiles(files, options.meta),
+      ...(options.meta ? { meta: options.meta } : {}),
+    };
+    await writeHashedFile(path.join(tempDir, MANIFEST_NAME), Buffer.from(JSON.stringify(manifest, null, 2)), layer);
+    for (const dir of new Set(files.map((file) => path.dirname(path.join(tempDir, ...file.name.split('/')))))) {
+      await fsyncDir(dir);
+    }
+    await fsyncDir(tempDir);
+  } catch (error) {
+    await fs.remove(tempDir).catch(() => undefined);
+    throw new SaveError(
+      `Failed to save ${name} in ${parentDir}: ${(error as Error).message}. ` +
+        `Earlier checkpoints and backups were not changed. ${adviceFor(error)}`,
+      path.join(parentDir, name),
+      { cause: error },
+    );
+  }
+
+  try {
+    return await moveIntoPlace(tempDir, path.join(parentDir, name), manifest);
+  } finally {
+    await fs.remove(tempDir).catch(() => undefined);
+  }
+}
+
+async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest): Promise<string> {
+  const parentDir = path.dirname(target);
+  const name = path.basename(target);
+  let lastError: unknown;
+
+  // A few rounds because another writer may create or move the target between two steps here.
+  for (let round = 0; round < 5; round++) {
+    try {
+      await fs.rename(tempDir, target);
+      await fsyncDir(parentDir);
+      return target;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'EPERM' && code !== 'EISDIR') {
+        throw new SaveError(`Failed to move ${name} into place in ${parentDir}: ${(error as Error).message}.`, target, { cause: error });
+      }
+      lastError = error;
+    }
+
+    const existing = await readManifest(target);
+    if (existing.state === 'ok') {
+      if (sameContent(existing.manifest, manifest)) {
+        return target;
+      }
+      throw new FolderExistsError(
+        `${name} already exists in ${parentDir} with different content. The existing folder was kept and the new ` +
+          'save was discarded; delete or rename the existing folder to save this step again.',
+        target,
+      );
+    }
+    let entries: string[];
+    try {
+      entries = await fs.readdir(target);
+    } catch {
+      continue; // The target disappeared; try the rename again.
+    }
+    if (existing.state === 'missing' && looksLikeHuggingFace(entries)) {
+      throw new FolderExistsError(
+        `${name} in ${parentDir} holds HuggingFace output, which is never replaced. Move it elsewhere to save this step.`,
+        target,
+      );
+    }
+    const aside = `${target}.incomplete-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`;
+    await fs.rename(target, aside).catch(() => undefined);
+  }
+  throw new SaveError(`Failed to move ${name} into place in ${parentDir} after 5 attempts.`, target, { cause: lastError });
+}
+
+/**
+ * Deletes a checkpoint or backup folder crash-safely: it is first renamed to `.trash-…` (which listing never
+ * shows and cleanStaleTemp removes after a crash) and then removed. Rejects folder names that are not ours.
+ */
+export async function deleteFolder(dir: string): Promise<void> {
+  const name = path.basename(dir);
+  if (!parseFolderName(name)) {
+    throw new Error(`Refusing to delete "${dir}": only checkpoint-<step> and model_backup_step-<step> folders are deleted.`);
+  }
+  const trash = path.join(path.dirname(dir), workName(TRASH_PREFIX, name));
+  await fs.rename(dir, trash);
+  await fsyncDir(path.dirname(dir));
+  await fs.remove(trash);
+}
+
+/**
+ * Removes `.tmp-…` and `.trash-…` folders left behind by a crashed writer and returns their paths.
+ * Folders whose writer is still running (including this process) are left alone.
+ */
+export async function cleanStaleTemp(parentDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(parentDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = parseWorkName(name);
+    // NOTE: the pid is checked on this machine only; on a folder shared by several machines a live remote writer's temp could be removed.
+    if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
+    const stale = path.join(parentDir, name);
+    await fs.remove(stale);
+    removed.push(stale);
+  }
+  return removed;
+}

@@ -1,0 +1,118 @@
+// One writer per output folder: a lock file created atomically with the 'wx' flag, holding the owner's
+// pid, hostname, command and start time. A lock left by a dead process on this machine is taken over.
+
+import { randomBytes } from 'node:crypto';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'fs-extra';
+import { isProcessAlive } from './layout';
+
+export const LOCK_NAME = '.training-backups.lock';
+// A takeover guard older than this was left by a crash during a takeover and is removed.
+const GUARD_STALE_MS = 10_000;
+
+interface LockRecord {
+  pid: number;
+  hostname: string;
+  command: string;
+  owner?: string;
+  started: string;
+  token: string;
+}
+
+/** Thrown when another live process holds the lock; the message names its pid, host and command. */
+export class LockHeldError extends Error {
+  constructor(message: string, readonly pid: number, readonly lockFile: string) {
+    super(message);
+    this.name = 'LockHeldError';
+  }
+}
+
+async function readRecord(file: string): Promise<LockRecord | undefined> {
+  try {
+    const value = JSON.parse(await fs.readFile(file, 'utf8')) as LockRecord;
+    return typeof value.pid === 'number' ? value : undefined;
+  } catch {
+    return undefined; // Missing, or written only half by a writer that crashed.
+  }
+}
+
+function describe(record: LockRecord): string {
+  return `process ${record.pid} on ${record.hostname} (${record.owner ?? record.command}), started ${record.started}`;
+}
+
+async function tryCreate(file: string, record: LockRecord): Promise<boolean> {
+  try {
+    await fs.writeFile(file, JSON.stringify(record, null, 2), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+// Removes a stale lock under a guard folder (mkdir is atomic), so that two processes taking over the same
+// stale lock cannot remove each other's new lock.
+async function removeIfStill(file: string, stale: LockRecord | undefined): Promise<void> {
+  const guard = `${file}.takeover`;
+  try {
+    await fs.mkdir(guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const stat = await fs.stat(guard).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > GUARD_STALE_MS) await fs.remove(guard);
+    return;
+  }
+  try {
+    const current = await readRecord(file);
+    if (current?.token === stale?.token) await fs.remove(file);
+  } finally {
+    await fs.remove(guard);
+  }
+}
+
+/**
+ * Takes the lock of `dir` (creating dir when needed) and returns a handle whose release() removes it.
+ * Throws LockHeldError when a live process holds it, or when a process on another host does, because its
+ * liveness cannot be checked from here.
+ * NOTE: a holder's pid is not compared with its start time, so a dead holder whose pid was reused looks alive.
+ */
+export async function acquireLock(dir: string, owner?: string): Promise<{ release(): Promise<void> }> {
+  await fs.mkdirp(dir);
+  const file = path.join(dir, LOCK_NAME);
+  const record: LockRecord = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    command: process.argv.slice(1).join(' ').slice(0, 200),
+    ...(owner ? { owner } : {}),
+    started: new Date().toISOString(),
+    token: randomBytes(8).toString('hex'),
+  };
+
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (await tryCreate(file, record)) {
+      return {
+        async release() {
+          const current = await readRecord(file);
+          if (current?.token === record.token) await fs.remove(file);
+        },
+      };
+    }
+    const holder = await readRecord(file);
+    if (holder && holder.hostname !== record.hostname) {
+      throw new LockHeldError(
+        `${dir} is locked by ${describe(holder)}. Stop that run, or delete ${file} if it no longer runs.`, holder.pid, file);
+    }
+    if (holder && isProcessAlive(holder.pid)) {
+      throw new LockHeldError(
+        `${dir} is in use by ${describe(holder)}. Stop that run first, or use another output folder.`, holder.pid, file);
+    }
+    if (!holder) {
+      // The holder may be between creating and writing the file; give it a moment before calling it stale.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (await readRecord(file)) continue;
+    }
+    await removeIfStill(file, holder);
+  }
+  throw new Error(`Failed to take the lock ${file} after 20 attempts; another process keeps replacing it. Try again.`);
+}
