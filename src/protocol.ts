@@ -53,6 +53,11 @@ export interface ChildLaunch {
   backend?: 'auto' | BackendName;
   /** Path of the l10n bundle file (e.g. bundle.l10n.ru.json) whose strings the child uses. */
   l10nBundle?: string;
+  /**
+   * Values from the editor settings for keys that training.json leaves out. A relative backupDir resolves
+   * against the folder of training.json, as the keys of training.json do.
+   */
+  configDefaults?: { backupDir?: string; saveTotalLimit?: number; totalBackupLimit?: number };
 }
 
 export function isChildMessage(value: unknown): value is ChildMessage {
