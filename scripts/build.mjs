@@ -1,7 +1,7 @@
 // Builds the extension bundles with esbuild and compiles tests and benchmarks with tsc.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 
 const common = {
   bundle: true,
@@ -32,12 +32,21 @@ await build({
   ],
 });
 
+// The loss chart webview loads uPlot from dist/ (see src/ui/chartPanel.ts).
+for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) {
+  copyFileSync(`node_modules/uplot/dist/${file}`, `dist/${file}`);
+}
+
 // The training process and the CLI: tfjs and the data set stay in node_modules, loaded at run time.
 await build({
   ...common,
   entryPoints: { trainer: 'src/training/child.ts', cli: 'src/training/cli.ts' },
   outdir: 'dist',
   external: ['@tensorflow/*', '@stdlib/*', 'vscode'],
+  // jsonc-parser's UMD build (its "main") requires files at run time; its ES module build bundles.
+  mainFields: ['module', 'main'],
+  // dist/cli.js is the package's "bin"; Node ignores the line in dist/trainer.js.
+  banner: { js: '#!/usr/bin/env node' },
 });
 
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', '.'], { stdio: 'inherit' });

@@ -1,24 +1,61 @@
 import * as vscode from 'vscode';
+import { LossChartPanel } from './ui/chartPanel';
+import { registerCommands } from './ui/commands';
 import { Log } from './ui/log';
+import { RefreshManager } from './ui/refresh';
+import { RunRegistry } from './ui/runs';
+import { SessionManager } from './ui/sessions';
+import { runProgressText, StatusBarController } from './ui/statusBar';
+import { RunsTreeProvider } from './ui/tree';
 
-const commandIds = [
-  'startTraining', 'startDemo', 'stopTraining', 'resumeFromCheckpoint', 'restoreBackup', 'restartTraining',
-  'verify', 'pin', 'unpin', 'delete', 'revealInExplorer', 'copyPath', 'showLog', 'openLossChart', 'refresh',
-  'pickOutputFolder',
-];
-
-export function activate(context: vscode.ExtensionContext) {
-  const log = new Log();
-  context.subscriptions.push(log);
-  for (const id of commandIds) {
-    context.subscriptions.push(vscode.commands.registerCommand(`trainingBackups.${id}`, () => {
-      log.info('Commands', `${id}: not implemented yet`);
-    }));
-  }
-  const statusBar = vscode.window.createStatusBarItem('trainingBackups.status', vscode.StatusBarAlignment.Left);
-  context.subscriptions.push(statusBar);
-  log.info('Extension', 'activated');
-  return { tree: undefined, sessions: undefined, statusBar, log };
+/** What `activate` returns, so that the in-editor tests can inspect the real objects. */
+export interface TrainingBackupsApi {
+  tree: RunsTreeProvider;
+  sessions: SessionManager;
+  statusBar: StatusBarController;
+  log: Log;
+  registry: RunRegistry;
+  refresh: RefreshManager;
+  chart: LossChartPanel;
 }
 
+export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
+  const log = new Log();
+  context.subscriptions.push(log);
+
+  const trainerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
+  const sessions = new SessionManager(trainerPath, log, () => vscode.l10n.uri?.fsPath);
+  const registry = new RunRegistry(log);
+  const tree = new RunsTreeProvider({
+    runs: () => registry.runs,
+    isTraining: (run) => sessions.isTraining(run),
+    progressText: (run) => runProgressText(sessions, run),
+  }, log);
+  const refresh = new RefreshManager(async () => {
+    const runs = await registry.reload();
+    refresh.watchFolders(runs.flatMap((run) => [run.outputDir, run.backupDir]));
+    tree.fire();
+  }, () => tree.fire(), log);
+  const statusBar = new StatusBarController(sessions);
+  const chart = new LossChartPanel(context.extensionUri, sessions, log);
+  context.subscriptions.push(sessions, tree, refresh, statusBar, chart);
+
+  context.subscriptions.push(vscode.window.createTreeView('trainingBackups.runs', { treeDataProvider: tree, showCollapseAll: true }));
+  context.subscriptions.push(...registerCommands({ extensionUri: context.extensionUri, registry, sessions, tree, refresh, statusBar, chart, log }));
+  context.subscriptions.push(sessions.onDidChangeSession(() => {
+    void vscode.commands.executeCommand('setContext', 'trainingBackups.anyTraining', sessions.active().length > 0);
+    refresh.refreshLater('folders', 'training');
+  }));
+  context.subscriptions.push(sessions.onDidReceiveMessage(({ message }) => {
+    if (message.type === 'saved' || message.type === 'rotated' || message.type === 'progress') {
+      refresh.refreshLater('folders', 'training');
+    }
+  }));
+
+  void refresh.refresh('runs', 'startup').catch((error) => log.error('Extension', 'Finding the runs failed', error));
+  log.info('Extension', `Activated (trainer: ${trainerPath})`);
+  return { tree, sessions, statusBar, log, registry, refresh, chart };
+}
+
+// The extension's disposables (context.subscriptions) stop the training processes; nothing else to do here.
 export function deactivate(): void {}

@@ -1,0 +1,71 @@
+// Pure text helpers for the tree, the status bar and the chart. This file must not import vscode,
+// so the unit tests can load it in plain Node. Locale-dependent parts use Intl with the editor's locale.
+
+const byteUnits = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+
+/** Formats a size with decimal units: 48213000 → "48 MB" ("48 МБ" for ru). */
+export function formatBytes(bytes: number, locale = 'en'): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < byteUnits.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const maximumFractionDigits = value < 10 && unit > 0 ? 1 : 0;
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: byteUnits[unit], unitDisplay: 'short', maximumFractionDigits })
+    .format(value);
+}
+
+/** Formats a loss or metric value with three significant decimals: 0.21349 → "0.213", 12.3456 → "12.35". */
+export function formatLoss(loss: number): string {
+  if (!Number.isFinite(loss)) {
+    return String(loss);
+  }
+  const magnitude = Math.abs(loss);
+  const digits = magnitude >= 100 ? 1 : magnitude >= 10 ? 2 : magnitude >= 0.01 || magnitude === 0 ? 3 : 5;
+  return loss.toFixed(digits);
+}
+
+/** Formats how long ago `then` was, relative to `now`: "5 min. ago", "2 hr. ago", "yesterday". */
+export function formatAge(then: Date, now: Date, locale = 'en'): string {
+  const seconds = Math.round((now.getTime() - then.getTime()) / 1000);
+  const format = new Intl.RelativeTimeFormat(locale, { style: 'short', numeric: 'auto' });
+  if (seconds < 60) {
+    return format.format(-Math.max(0, seconds), 'second');
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return format.format(-minutes, 'minute');
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return format.format(-hours, 'hour');
+  }
+  return format.format(-Math.floor(hours / 24), 'day');
+}
+
+/** Formats a remaining time as m:ss or h:mm:ss: 72 → "1:12", 3725 → "1:02:05". Unknown or negative → "". */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    return '';
+  }
+  const total = Math.round(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${secs}` : `${minutes}:${secs}`;
+}
+
+/** Joins the non-empty parts of a row description or status text with " · ". */
+export function joinParts(parts: Array<string | undefined>): string {
+  return parts.filter((part): part is string => part !== undefined && part !== '').join(' · ');
+}
+
+/** Path of `target` relative to `base` for display, or `target` unchanged when it is outside `base`. */
+export function displayPath(target: string, base: string | undefined, separator = '/'): string {
+  if (base === undefined || base === '') {
+    return target;
+  }
+  const prefix = base.endsWith(separator) ? base : base + separator;
+  return target.startsWith(prefix) ? target.slice(prefix.length) : target;
+}

@@ -1,0 +1,136 @@
+import * as vscode from 'vscode';
+import { formatEta, formatLoss, joinParts } from './format';
+import { Disposable } from './lifecycle';
+import { Run } from './runConfig';
+import { SessionManager, TrainingSession } from './sessions';
+
+/** How long the "backup step N" notice stays after a save, in milliseconds. */
+const saveNoticeMs = 4000;
+
+type StatusBarSetting = 'always' | 'whileTraining' | 'hidden';
+
+/**
+ * The status bar item: progress while training (click opens the loss chart), a short notice after each
+ * backup, an error state after a failure (click opens the log), and idle text or nothing otherwise.
+ */
+export class StatusBarController extends Disposable {
+  readonly item: vscode.StatusBarItem;
+  private noticeTimer: NodeJS.Timeout | undefined;
+  private notice: string | undefined;
+  /** The session shown: the most recently active one. */
+  private shown: TrainingSession | undefined;
+  /** Set when a run failed and the log was not opened since. */
+  private failure: { runName: string; message: string } | undefined;
+
+  constructor(private readonly sessions: SessionManager) {
+    super();
+    this.item = this._register(vscode.window.createStatusBarItem('trainingBackups.status', vscode.StatusBarAlignment.Left, 10));
+    this.item.name = vscode.l10n.t('Training Backups');
+    this._register(sessions.onDidChangeSession((session) => this.onSessionChanged(session)));
+    this._register(sessions.onDidReceiveMessage(({ session, message }) => {
+      if (message.type === 'saved' && message.kind === 'backup') {
+        this.showNotice(vscode.l10n.t('$(archive) backup step {0}', message.step));
+      } else if (session === this.shown && message.type === 'progress') {
+        this.update();
+      }
+    }));
+    this._register(vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('trainingBackups.statusBar')) {
+        this.update();
+      }
+    }));
+    this._register({ dispose: () => clearTimeout(this.noticeTimer) });
+    this.update();
+  }
+
+  /** Clears the error state; called when the user opens the log. */
+  acknowledgeFailure(): void {
+    if (this.failure !== undefined) {
+      this.failure = undefined;
+      this.update();
+    }
+  }
+
+  private onSessionChanged(session: TrainingSession): void {
+    this.shown = session.isActive ? session : this.sessions.active()[0] ?? session;
+    if (session.state === 'exited' && session.failure !== undefined) {
+      this.failure = { runName: session.run.name, message: session.failure };
+    } else if (session.state === 'starting') {
+      this.failure = undefined;
+    }
+    this.update();
+  }
+
+  private showNotice(text: string): void {
+    this.notice = text;
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = setTimeout(() => {
+      this.notice = undefined;
+      this.update();
+    }, saveNoticeMs);
+    this.update();
+  }
+
+  private update(): void {
+    const setting = vscode.workspace.getConfiguration('trainingBackups').get<StatusBarSetting>('statusBar', 'whileTraining');
+    const session = this.shown;
+    const training = session?.isActive ?? false;
+    if (setting === 'hidden' || (setting === 'whileTraining' && !training && this.failure === undefined)) {
+      this.item.hide();
+      return;
+    }
+
+    this.item.backgroundColor = undefined;
+    if (this.failure !== undefined && !training) {
+      this.item.text = vscode.l10n.t('$(error) {0} failed', this.failure.runName);
+      this.item.tooltip = vscode.l10n.t('{0}\nClick to open the log.', this.failure.message);
+      this.item.command = 'trainingBackups.showLog';
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+    } else if (training && session !== undefined) {
+      this.item.text = this.notice ?? progressText(session);
+      this.item.tooltip = vscode.l10n.t('Training {0}. Click to open the loss chart.', session.run.name);
+      this.item.command = 'trainingBackups.openLossChart';
+    } else {
+      this.item.text = this.notice ?? (session?.finished
+        ? vscode.l10n.t('$(check) {0} · step {1}', session.run.name, session.finished.step)
+        : vscode.l10n.t('$(archive) Training Backups'));
+      this.item.tooltip = vscode.l10n.t('No training is running. Click to open the loss chart.');
+      this.item.command = 'trainingBackups.openLossChart';
+    }
+    this.item.show();
+  }
+}
+
+/** The status text of a training session: `$(sync~spin) spam · step 240/900 · loss 0.231 · ETA 1:12`. */
+export function progressText(session: TrainingSession): string {
+  const progress = session.lastProgress;
+  if (session.state === 'stopping') {
+    return vscode.l10n.t('$(sync~spin) {0} · stopping', session.run.name);
+  }
+  if (progress === undefined) {
+    return vscode.l10n.t('$(sync~spin) {0} · starting', session.run.name);
+  }
+  const eta = formatEta(progress.etaSeconds);
+  return joinParts([
+    `$(sync~spin) ${session.run.name}`,
+    vscode.l10n.t('step {0}/{1}', progress.step, progress.totalSteps),
+    vscode.l10n.t('loss {0}', formatLoss(progress.loss)),
+    eta ? vscode.l10n.t('ETA {0}', eta) : undefined,
+  ]);
+}
+
+/** Text after the run name in the tree while it trains: `step 240/900 · loss 0.231`. */
+export function runProgressText(sessions: SessionManager, run: Run): string | undefined {
+  const session = sessions.get(run);
+  const progress = session?.lastProgress;
+  if (session?.state === 'stopping') {
+    return vscode.l10n.t('stopping');
+  }
+  if (progress === undefined) {
+    return undefined;
+  }
+  return joinParts([
+    vscode.l10n.t('step {0}/{1}', progress.step, progress.totalSteps),
+    vscode.l10n.t('loss {0}', formatLoss(progress.loss)),
+  ]);
+}

@@ -1,0 +1,253 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { FolderInfo, FolderKind, listFolders, readTrainerState, Verification } from '../core';
+import { formatAge, formatBytes, formatLoss, joinParts } from './format';
+import { Disposable } from './lifecycle';
+import { Log } from './log';
+import { Run } from './runConfig';
+
+export type RunNode = { type: 'run'; run: Run };
+export type GroupNode = { type: 'group'; run: Run; kind: FolderKind };
+export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean };
+export type TreeNode = RunNode | GroupNode | FolderNode;
+
+/** What a folder row shows; the first word of its contextValue after the kind. */
+export type FolderState = 'ok' | 'unverified' | 'incomplete' | 'corrupt';
+
+/** Source of the runs and of which runs are training; the tree does not own them. */
+export interface TreeSources {
+  runs(): readonly Run[];
+  isTraining(run: Run): boolean;
+  /** Training progress text for the run row, when the run is training. */
+  progressText(run: Run): string | undefined;
+}
+
+/** The runs tree: run → Checkpoints / Backups → one row per saved folder, newest first. */
+export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changeEmitter = this._register(new vscode.EventEmitter<TreeNode | undefined>());
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+
+  /** Verification results by folder path, kept until the folder is listed with another creation time or is gone. */
+  private readonly verifications = new Map<string, { created?: number; result: Verification }>();
+  /** Path of the best checkpoint by run id, from the newest checkpoint's trainer_state.json. */
+  private readonly bestCheckpoints = new Map<string, string | undefined>();
+
+  constructor(private readonly sources: TreeSources, private readonly log: Log) {
+    super();
+  }
+
+  /** Makes the tree ask again for the children of `node`, or of the whole tree. */
+  fire(node?: TreeNode): void {
+    this.changeEmitter.fire(node);
+  }
+
+  recordVerification(info: FolderInfo, result: Verification): void {
+    this.verifications.set(info.path, { created: info.created?.getTime(), result });
+  }
+
+  verificationOf(info: FolderInfo): Verification | undefined {
+    const cached = this.verifications.get(info.path);
+    if (cached === undefined || cached.created !== info.created?.getTime()) {
+      return info.verification;
+    }
+    return cached.result;
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    if (node.type === 'group') {
+      return { type: 'run', run: node.run };
+    }
+    if (node.type === 'folder') {
+      return { type: 'group', run: node.run, kind: node.info.kind };
+    }
+    return undefined;
+  }
+
+  async getChildren(node?: TreeNode): Promise<TreeNode[]> {
+    if (node === undefined) {
+      return this.sources.runs().map((run) => ({ type: 'run', run }));
+    }
+    if (node.type === 'run') {
+      return [{ type: 'group', run: node.run, kind: 'checkpoint' }, { type: 'group', run: node.run, kind: 'backup' }];
+    }
+    if (node.type === 'group') {
+      return this.folderNodes(node.run, node.kind);
+    }
+    return [];
+  }
+
+  /** Lists the saved folders of one kind of a run, newest first. A folder that cannot be listed yields no rows and a log line. */
+  async folderNodes(run: Run, kind: FolderKind): Promise<FolderNode[]> {
+    const parentDir = kind === 'checkpoint' ? run.outputDir : run.backupDir;
+    let folders: FolderInfo[];
+    try {
+      folders = await listFolders(parentDir, kind);
+    } catch (error) {
+      this.log.error('Tree', `Listing ${kind} folders in ${parentDir} failed`, error);
+      return [];
+    }
+    const best = kind === 'checkpoint' ? await this.bestCheckpoint(run, folders) : undefined;
+    return folders
+      .slice()
+      .reverse()
+      .map((info) => ({ type: 'folder', run, info, state: this.stateOf(info), best: best !== undefined && samePath(best, info.path) }));
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    if (node.type === 'run') {
+      return this.runItem(node.run);
+    }
+    if (node.type === 'group') {
+      const label = node.kind === 'checkpoint' ? vscode.l10n.t('Checkpoints') : vscode.l10n.t('Backups');
+      const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `${node.run.id}#${node.kind}`;
+      item.contextValue = `group.${node.kind}`;
+      item.iconPath = new vscode.ThemeIcon(node.kind === 'checkpoint' ? 'database' : 'archive');
+      item.tooltip = node.kind === 'checkpoint' ? node.run.outputDir : node.run.backupDir;
+      return item;
+    }
+    return this.folderItem(node);
+  }
+
+  private runItem(run: Run): vscode.TreeItem {
+    const training = this.sources.isTraining(run);
+    const item = new vscode.TreeItem(run.name, vscode.TreeItemCollapsibleState.Expanded);
+    item.id = run.id;
+    item.contextValue = training ? 'run.training' : 'run.idle';
+    if (run.source === 'huggingface') {
+      item.contextValue += '.readonly';
+    }
+    item.iconPath = new vscode.ThemeIcon(training ? 'sync~spin' : run.configError ? 'warning' : 'beaker');
+    item.description = training
+      ? this.sources.progressText(run) ?? vscode.l10n.t('training')
+      : run.source === 'huggingface' ? vscode.l10n.t('HuggingFace output folder') : undefined;
+    const lines = [
+      run.configPath ? vscode.l10n.t('Run config: {0}', run.configPath) : undefined,
+      vscode.l10n.t('Checkpoints: {0}', run.outputDir),
+      vscode.l10n.t('Backups: {0}', run.backupDir),
+      run.configError ? vscode.l10n.t('training.json could not be read: {0}', run.configError) : undefined,
+    ];
+    item.tooltip = lines.filter((line) => line !== undefined).join('\n');
+    return item;
+  }
+
+  private folderItem(node: FolderNode): vscode.TreeItem {
+    const { info, state, best } = node;
+    const locale = vscode.env.language;
+    const item = new vscode.TreeItem(vscode.l10n.t('step {0}', info.step), vscode.TreeItemCollapsibleState.None);
+    item.id = info.path;
+    item.resourceUri = vscode.Uri.file(info.path);
+    item.description = joinParts([
+      info.loss !== undefined ? vscode.l10n.t('loss {0}', formatLoss(info.loss)) : undefined,
+      formatBytes(info.sizeBytes, locale),
+      info.created ? formatAge(info.created, new Date(), locale) : undefined,
+    ]);
+    item.contextValue = folderContextValue(node);
+    item.iconPath = folderIcon(state, info.pinned, best);
+    item.tooltip = this.folderTooltip(node);
+    return item;
+  }
+
+  private folderTooltip(node: FolderNode): vscode.MarkdownString {
+    const { info } = node;
+    const verification = this.verificationOf(info);
+    const lines = [
+      `**${info.name}**`,
+      '',
+      vscode.l10n.t('Path: {0}', info.path),
+      info.created ? vscode.l10n.t('Created: {0}', info.created.toLocaleString(vscode.env.language)) : undefined,
+      info.epoch !== undefined ? vscode.l10n.t('Epoch: {0}', formatLoss(info.epoch)) : undefined,
+      info.loss !== undefined ? vscode.l10n.t('Loss: {0}', formatLoss(info.loss)) : undefined,
+      info.pinned ? vscode.l10n.t('Pinned: rotation never deletes it.') : undefined,
+      node.best ? vscode.l10n.t('Best checkpoint of the run.') : undefined,
+      describeVerification(info, verification),
+    ];
+    const markdown = new vscode.MarkdownString(lines.filter((line) => line !== undefined).join('  \n'));
+    markdown.supportThemeIcons = true;
+    return markdown;
+  }
+
+  private stateOf(info: FolderInfo): FolderState {
+    const verification = this.verificationOf(info);
+    if (verification !== undefined) {
+      return verification.state;
+    }
+    if (info.format !== 'ours') {
+      return 'unverified';
+    }
+    return info.complete ? 'ok' : 'incomplete';
+  }
+
+  private async bestCheckpoint(run: Run, checkpoints: FolderInfo[]): Promise<string | undefined> {
+    const newest = checkpoints[checkpoints.length - 1];
+    if (newest === undefined) {
+      return undefined;
+    }
+    try {
+      const state = await readTrainerState(newest.path);
+      const best = state?.bestModelCheckpoint;
+      const resolved = best === undefined ? undefined : path.resolve(run.outputDir, path.basename(best));
+      this.bestCheckpoints.set(run.id, resolved);
+      return resolved;
+    } catch (error) {
+      this.log.debug('Tree', `Reading trainer_state.json of ${newest.path} failed: ${String(error)}`);
+      return this.bestCheckpoints.get(run.id);
+    }
+  }
+}
+
+/** The contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for HuggingFace folders. */
+export function folderContextValue(node: FolderNode): string {
+  let value = `${node.info.kind}.${node.state}`;
+  if (node.info.pinned) {
+    value += '.pinned';
+  }
+  if (node.best) {
+    value += '.best';
+  }
+  if (node.info.format !== 'ours') {
+    value += '.readonly';
+  }
+  return value;
+}
+
+function folderIcon(state: FolderState, pinned: boolean, best: boolean): vscode.ThemeIcon {
+  switch (state) {
+    case 'corrupt':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
+    case 'incomplete':
+      return new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('list.warningForeground'));
+    case 'unverified':
+      return new vscode.ThemeIcon('question');
+    case 'ok':
+      if (pinned) {
+        return new vscode.ThemeIcon('pinned');
+      }
+      if (best) {
+        return new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'));
+      }
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+  }
+}
+
+function describeVerification(info: FolderInfo, verification: Verification | undefined): string {
+  if (verification === undefined) {
+    return info.complete
+      ? vscode.l10n.t('Complete (manifest present); file hashes not verified yet.')
+      : vscode.l10n.t('Incomplete: no valid manifest.');
+  }
+  switch (verification.state) {
+    case 'ok':
+      return vscode.l10n.t('Verified: every file matches its SHA-256 hash.');
+    case 'corrupt':
+      return vscode.l10n.t('Corrupt: {0} ({1})', verification.file, verification.reason);
+    case 'incomplete':
+      return vscode.l10n.t('Incomplete: {0}', verification.reason);
+    case 'unverified':
+      return vscode.l10n.t('Unverified: {0}', verification.reason);
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  return path.resolve(a) === path.resolve(b);
+}
