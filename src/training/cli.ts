@@ -1,0 +1,227 @@
+// Command line: training-backups train|resume|restore|list|verify <config> [--from DIR] [--backend NAME].
+// Prints the same messages as the training child process; a progress bar on a TTY, plain lines otherwise.
+import * as path from 'node:path';
+import { listRun, verifyFolder, type FolderInfo } from '../core';
+import type { ChildMessage } from '../protocol';
+import { backendChoices, ConfigError, loadConfig } from './config';
+import { t } from './l10n';
+import { messages } from './messages';
+import { describeVerification, runSession } from './session';
+import type { Trainer } from './trainer';
+
+const usage = `Usage: training-backups <command> <config> [--from DIR] [--backend NAME]
+
+Commands:
+  train     start a new run from the config (training.json)
+  resume    continue from the newest valid checkpoint, or from --from DIR
+  restore   start from the weights of the backup --from DIR, with a fresh optimizer
+  list      print the checkpoints and backups of the run
+  verify    check the sha256 of every file of every checkpoint and backup
+
+Options:
+  --from DIR        checkpoint (resume) or backup (restore) folder
+  --backend NAME    one of ${backendChoices.join(', ')} (default: the config's "backend")
+`;
+
+interface CliArguments {
+  command: string;
+  configPath: string;
+  from?: string;
+  backend?: (typeof backendChoices)[number];
+}
+
+function parseArguments(argv: string[]): CliArguments {
+  const positional: string[] = [];
+  let from: string | undefined;
+  let backend: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const argument = argv[i];
+    if (argument === '--from' || argument === '--backend') {
+      const value = argv[++i];
+      if (value === undefined) {
+        throw new UsageError(`${argument} needs a value.`);
+      }
+      if (argument === '--from') {
+        from = value;
+      } else {
+        backend = value;
+      }
+    } else if (argument === '--help' || argument === '-h') {
+      throw new UsageError('');
+    } else if (argument.startsWith('--')) {
+      throw new UsageError(`Unknown option ${argument}.`);
+    } else {
+      positional.push(argument);
+    }
+  }
+  const [command, configPath] = positional;
+  if (!['train', 'resume', 'restore', 'list', 'verify'].includes(command ?? '')) {
+    throw new UsageError(command ? `Unknown command "${command}".` : 'Missing command.');
+  }
+  if (!configPath || positional.length > 2) {
+    throw new UsageError('Expected exactly one config file after the command.');
+  }
+  if (backend !== undefined && !(backendChoices as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend ${backend} is invalid: expected one of ${backendChoices.join(', ')}.`);
+  }
+  return { command, configPath, from, backend: backend as CliArguments['backend'] };
+}
+
+class UsageError extends Error {}
+
+/** Prints protocol messages: a redrawn progress line on a TTY, plain lines otherwise. */
+function createPrinter(): (message: ChildMessage) => void {
+  const tty = process.stdout.isTTY === true;
+  let barShown = false;
+  const clearBar = () => {
+    if (barShown) {
+      process.stdout.write('\r\x1b[2K');
+      barShown = false;
+    }
+  };
+  return (message) => {
+    switch (message.type) {
+      case 'progress': {
+        const text = `step ${message.step}/${message.totalSteps}  epoch ${message.epoch.toFixed(2)}  loss ${message.loss.toFixed(4)}  ${message.stepsPerSecond.toFixed(1)} steps/s  ETA ${Math.round(message.etaSeconds)} s`;
+        if (tty) {
+          const width = 24;
+          const filled = Math.round((width * message.step) / Math.max(1, message.totalSteps));
+          process.stdout.write(`\r\x1b[2K[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${text}`);
+          barShown = true;
+        } else {
+          console.log(text);
+        }
+        return;
+      }
+      case 'log':
+        clearBar();
+        (message.level === 'error' ? console.error : console.log)(`[${message.component}] ${message.message}`);
+        return;
+      case 'warning':
+        clearBar();
+        console.error(`warning: ${message.message}`);
+        return;
+      case 'error':
+        clearBar();
+        console.error(`error: ${message.message}`);
+        return;
+      case 'finished': {
+        clearBar();
+        const metrics = Object.entries(message.metrics).map(([name, value]) => `${name}=${value.toFixed(4)}`).join(' ');
+        console.log(`finished (${message.reason}) at step ${message.step}${metrics ? `: ${metrics}` : ''}`);
+        return;
+      }
+      default:
+        // started, saved, rotated and evaluation are also logged as 'log' lines.
+        return;
+    }
+  };
+}
+
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function printFolders(title: string, folders: FolderInfo[]): void {
+  console.log(`${title}:`);
+  if (folders.length === 0) {
+    console.log('  (none)');
+  }
+  for (const folder of folders) {
+    const state = folder.verification ? folder.verification.state : folder.complete ? 'complete' : 'incomplete';
+    const loss = folder.loss === undefined ? '-' : folder.loss.toFixed(4);
+    console.log(`  ${folder.name.padEnd(28)} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatSize(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
+  }
+}
+
+async function listCommand(configPath: string): Promise<number> {
+  const config = loadConfig(configPath);
+  const listing = await listRun(config.outputDir, config.backupDir);
+  if (listing.checkpoints.length === 0 && listing.backups.length === 0) {
+    console.log(t(messages.nothingSaved, config.outputDir, config.backupDir));
+    return 0;
+  }
+  printFolders(`Checkpoints in ${config.outputDir}`, listing.checkpoints);
+  printFolders(`Backups in ${config.backupDir}`, listing.backups);
+  return 0;
+}
+
+async function verifyCommand(configPath: string): Promise<number> {
+  const config = loadConfig(configPath);
+  const listing = await listRun(config.outputDir, config.backupDir);
+  let failures = 0;
+  for (const folder of [...listing.checkpoints, ...listing.backups]) {
+    const verification = await verifyFolder(folder.path);
+    const problem = describeVerification(verification);
+    console.log(`${path.relative(process.cwd(), folder.path) || folder.path}: ${problem === undefined ? 'ok' : problem}`);
+    if (verification.state === 'corrupt' || verification.state === 'incomplete') {
+      failures++;
+    }
+  }
+  console.log(`${failures === 0 ? 'All' : `${failures} of`} ${listing.checkpoints.length + listing.backups.length} folders ${failures === 0 ? 'verified ok' : 'failed verification'}.`);
+  return failures === 0 ? 0 : 1;
+}
+
+async function trainCommand(args: CliArguments): Promise<number> {
+  const printer = createPrinter();
+  let trainer: Trainer | undefined;
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) {
+      console.error(t(messages.stoppedAtOnce));
+      process.exit(130);
+    }
+    console.error(t(messages.stopping));
+    trainer?.requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const result = await runSession({
+    mode: args.command as 'train' | 'resume' | 'restore',
+    configPath: args.configPath,
+    from: args.from,
+    backend: args.backend,
+    reporter: printer,
+    onTrainer: (created) => {
+      trainer = created;
+    },
+  });
+  if (result.reason === 'completed') {
+    await listCommand(args.configPath);
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArguments;
+  try {
+    args = parseArguments(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      if (error.message) {
+        console.error(`error: ${error.message}\n`);
+      }
+      console.error(usage);
+      return error.message ? 2 : 0;
+    }
+    throw error;
+  }
+  try {
+    if (args.command === 'list') {
+      return await listCommand(args.configPath);
+    }
+    if (args.command === 'verify') {
+      return await verifyCommand(args.configPath);
+    }
+    return await trainCommand(args);
+  } catch (error) {
+    console.error(`error: ${error instanceof ConfigError ? error.message : (error as Error).message}`);
+    return 1;
+  }
+}
+
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,237 @@
+// The run config (training.json): parsing, validation with messages that name the field, the value and what
+// is allowed, and path resolution relative to the config file. Imports no tfjs, so the extension host can use it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { BackendName } from '../protocol';
+import { builtInRecipeNames } from './recipes/names';
+
+export type LrSchedule = 'constant' | 'linear' | 'cosine';
+export type SaveStrategy = 'steps' | 'epoch' | 'no';
+export const backendChoices = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+/** A validated run config with absolute paths and defaults filled in. */
+export interface TrainingConfig {
+  configPath: string;
+  outputDir: string;
+  backupDir: string;
+  /** Epochs to train when `maxSteps` is not set. */
+  epochs: number;
+  /** Total optimizer steps; overrides `epochs` when set. */
+  maxSteps?: number;
+  batchSize: number;
+  learningRate: number;
+  lrSchedule: LrSchedule;
+  warmupSteps: number;
+  seed: number;
+  saveStrategy: SaveStrategy;
+  saveSteps: number;
+  /** Checkpoints to keep; 0 keeps all of them. */
+  saveTotalLimit: number;
+  /** Backups to keep; 0 keeps all of them. */
+  totalBackupLimit: number;
+  loggingSteps: number;
+  /** Steps between evaluations; when unset, the run evaluates at every checkpoint and at the end. */
+  evalSteps?: number;
+  metricForBestModel?: string;
+  greaterIsBetter?: boolean;
+  /** A built-in recipe name or the absolute path of a user's JS module. */
+  recipe: string;
+  backend: 'auto' | BackendName;
+}
+
+export type ConfigValidation = { ok: true; config: TrainingConfig } | { ok: false; errors: string[] };
+
+/** A run config that cannot be used; `problems` has one message per invalid field. */
+export class ConfigError extends Error {
+  constructor(readonly configPath: string, readonly problems: string[]) {
+    super(`Invalid training config ${configPath}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Check = (value: unknown) => boolean;
+interface FieldRule {
+  check: Check;
+  expected: string;
+}
+
+const isPositiveInteger: Check = (v) => Number.isInteger(v) && (v as number) > 0;
+const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
+const isNonEmptyString: Check = (v) => typeof v === 'string' && v.trim() !== '';
+const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+
+const rules: Record<string, FieldRule> = {
+  $schema: { check: (v) => typeof v === 'string', expected: 'a string (the JSON schema of this file)' },
+  outputDir: { check: isNonEmptyString, expected: 'a folder path for checkpoints, relative to the config file' },
+  backupDir: { check: isNonEmptyString, expected: 'a folder path for backups, relative to the config file' },
+  epochs: { check: isPositiveInteger, expected: 'a positive integer (passes over the training data)' },
+  maxSteps: { check: isPositiveInteger, expected: 'a positive integer (total optimizer steps)' },
+  batchSize: { check: isPositiveInteger, expected: 'a positive integer (examples per step)' },
+  learningRate: {
+    check: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
+    expected: 'a positive number (peak learning rate)',
+  },
+  lrSchedule: { check: oneOf(['constant', 'linear', 'cosine']), expected: 'one of "constant", "linear", "cosine"' },
+  warmupSteps: { check: isNonNegativeInteger, expected: 'a non-negative integer (steps of linear warmup)' },
+  seed: {
+    check: (v) => isNonNegativeInteger(v) && (v as number) <= 0xffffffff,
+    expected: 'an integer from 0 to 4294967295',
+  },
+  saveStrategy: { check: oneOf(['steps', 'epoch', 'no']), expected: 'one of "steps", "epoch", "no"' },
+  saveSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between checkpoints)' },
+  saveTotalLimit: { check: isNonNegativeInteger, expected: 'a non-negative integer (checkpoints to keep, 0 = all)' },
+  totalBackupLimit: { check: isNonNegativeInteger, expected: 'a non-negative integer (backups to keep, 0 = all)' },
+  loggingSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between loss log lines)' },
+  evalSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between evaluations)' },
+  metricForBestModel: {
+    check: (v) => typeof v === 'string' && /^(eval_)?[A-Za-z][A-Za-z0-9_]*$/.test(v),
+    expected: 'a metric name such as "eval_loss" or "eval_accuracy"',
+  },
+  greaterIsBetter: { check: (v) => typeof v === 'boolean', expected: 'true or false' },
+  recipe: {
+    check: isNonEmptyString,
+    expected: `a built-in recipe (${builtInRecipeNames.map((n) => `"${n}"`).join(', ')}) or a path to a .js module`,
+  },
+  backend: { check: oneOf(backendChoices), expected: `one of ${backendChoices.map((n) => `"${n}"`).join(', ')}` },
+};
+
+const requiredFields = ['outputDir', 'backupDir', 'recipe'];
+
+function describeValue(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Says whether `recipe` names a JS module rather than a built-in recipe. */
+export function isRecipePath(recipe: string): boolean {
+  return /[\\/]/.test(recipe) || /\.(c|m)?js$/.test(recipe);
+}
+
+function isInside(child: string, parent: string): boolean {
+  const relative = path.relative(parent, child);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/** Rejects folder layouts where rotation of one kind could delete the other kind. */
+function checkFolders(outputDir: string, backupDir: string): string[] {
+  if (outputDir === backupDir) {
+    return [`backupDir: "${backupDir}" is invalid: it is the same folder as outputDir; backups must live apart from checkpoints`];
+  }
+  const relative = path.relative(outputDir, backupDir);
+  const firstPart = relative.split(path.sep)[0];
+  if (isInside(backupDir, outputDir) && /^checkpoint-\d+$/.test(firstPart)) {
+    return [`backupDir: "${backupDir}" is invalid: it is inside the checkpoint folder ${firstPart}, which rotation deletes`];
+  }
+  if (isInside(outputDir, backupDir)) {
+    return [`outputDir: "${outputDir}" is invalid: it is inside backupDir; checkpoints must live apart from backups`];
+  }
+  return [];
+}
+
+/** Validates a parsed training.json and resolves its paths relative to `configPath`. */
+export function validateConfig(json: unknown, configPath: string): ConfigValidation {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, errors: [`The config must be a JSON object, but it is ${describeValue(json)}`] };
+  }
+  const input = json as Record<string, unknown>;
+  const errors: string[] = [];
+
+  for (const [field, value] of Object.entries(input)) {
+    const rule = rules[field];
+    if (!rule) {
+      errors.push(`Unknown field "${field}": allowed fields are ${Object.keys(rules).filter((f) => f !== '$schema').join(', ')}`);
+    } else if (!rule.check(value)) {
+      errors.push(`${field}: ${describeValue(value)} is invalid: expected ${rule.expected}`);
+    }
+  }
+  for (const field of requiredFields) {
+    if (input[field] === undefined) {
+      errors.push(`${field} is missing: expected ${rules[field].expected}`);
+    }
+  }
+  if (errors.length > 0) {
+    return { ok: false, errors };
+  }
+
+  const baseDir = path.dirname(path.resolve(configPath));
+  const outputDir = path.resolve(baseDir, input.outputDir as string);
+  const backupDir = path.resolve(baseDir, input.backupDir as string);
+  errors.push(...checkFolders(outputDir, backupDir));
+
+  let recipe = input.recipe as string;
+  if (isRecipePath(recipe)) {
+    recipe = path.resolve(baseDir, recipe);
+    if (!fs.existsSync(recipe)) {
+      errors.push(`recipe: "${input.recipe}" is invalid: the module ${recipe} does not exist`);
+    }
+  } else if (!(builtInRecipeNames as readonly string[]).includes(recipe)) {
+    errors.push(`recipe: "${recipe}" is invalid: expected ${rules.recipe.expected}`);
+  }
+  if (input.saveStrategy === 'no' && input.metricForBestModel !== undefined) {
+    errors.push('metricForBestModel: it needs saved checkpoints, but saveStrategy is "no"');
+  }
+  if (errors.length > 0) {
+    return { ok: false, errors };
+  }
+
+  const metric = input.metricForBestModel as string | undefined;
+  const config: TrainingConfig = {
+    configPath: path.resolve(configPath),
+    outputDir,
+    backupDir,
+    epochs: (input.epochs as number | undefined) ?? 3,
+    maxSteps: input.maxSteps as number | undefined,
+    batchSize: (input.batchSize as number | undefined) ?? 32,
+    learningRate: (input.learningRate as number | undefined) ?? 0.001,
+    lrSchedule: (input.lrSchedule as LrSchedule | undefined) ?? 'constant',
+    warmupSteps: (input.warmupSteps as number | undefined) ?? 0,
+    seed: (input.seed as number | undefined) ?? 42,
+    saveStrategy: (input.saveStrategy as SaveStrategy | undefined) ?? 'steps',
+    saveSteps: (input.saveSteps as number | undefined) ?? 500,
+    saveTotalLimit: (input.saveTotalLimit as number | undefined) ?? 0,
+    totalBackupLimit: (input.totalBackupLimit as number | undefined) ?? 0,
+    loggingSteps: (input.loggingSteps as number | undefined) ?? 10,
+    evalSteps: input.evalSteps as number | undefined,
+    metricForBestModel: metric,
+    // Like HuggingFace Trainer: a metric whose name ends in "loss" is better when lower.
+    greaterIsBetter: metric === undefined ? undefined : ((input.greaterIsBetter as boolean | undefined) ?? !metric.endsWith('loss')),
+    recipe,
+    backend: (input.backend as TrainingConfig['backend'] | undefined) ?? 'auto',
+  };
+  return { ok: true, config };
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split('\n');
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+/** Parses the text of training.json; a syntax error names the line and column. */
+export function parseConfigText(text: string, configPath: string): ConfigValidation {
+  const parseErrors: ParseError[] = [];
+  const json: unknown = parseJsonc(text, parseErrors, { disallowComments: true, allowTrailingComma: false });
+  if (parseErrors.length > 0) {
+    const first = parseErrors[0];
+    const { line, column } = lineAndColumn(text, first.offset);
+    return {
+      ok: false,
+      errors: [`Malformed JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}. Fix the syntax and try again`],
+    };
+  }
+  return validateConfig(json, configPath);
+}
+
+/** Reads, parses and validates a config file; throws ConfigError naming every problem. */
+export function loadConfig(configPath: string): TrainingConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(configPath, 'utf8');
+  } catch (error) {
+    throw new ConfigError(configPath, [`The config file cannot be read: ${(error as Error).message}`]);
+  }
+  const result = parseConfigText(text, configPath);
+  if (!result.ok) {
+    throw new ConfigError(configPath, result.errors);
+  }
+  return result.config;
+}

@@ -1,0 +1,36 @@
+// Every English user-facing message of the training process and the CLI, in one place, so that the l10n
+// bundles (l10n/bundle.l10n*.json) can translate them. Pass them through `t()` from ./l10n.
+export const messages = {
+  backendChosen: 'Training on the {0} backend.',
+  backendSkipped: '{0} skipped: {1}',
+  backendNotInstalled: 'the package {0} is not installed',
+  backendFailed: 'the package {0} failed to load: {1}',
+  backendForcedUnavailable: 'The backend {0} was requested but is not available: {1}. Install it or set "backend" to "auto".',
+  started: 'Started training: steps {0} to {1}.',
+  resumedFromCheckpoint: 'Resumed from checkpoint step {0} ({1}).',
+  restoredFromBackup: 'Restored from backup step {0} ({1}).',
+  skippedInvalidCheckpoint: 'Skipped {0}: {1}. Using the previous valid checkpoint.',
+  noValidCheckpoint: 'No valid checkpoint was found in {0}. Start a new run with "train" or restore a backup.',
+  folderNotValid: '{0} cannot be used: {1}. Pick another checkpoint or restore a backup.',
+  folderCorrupt: 'file {0} is corrupt ({1})',
+  folderIncomplete: 'it is incomplete ({0})',
+  folderUnverified: 'it cannot be verified ({0})',
+  modelMismatch: 'The checkpoint {0} does not match the model the training code builds: {1}. If the training code changed, restore a backup made with this model or start a new run.',
+  optimizerMismatch: 'The optimizer state in {0} does not match the optimizer the training code builds: {1}. Restore a backup instead: it starts from the same weights with a fresh optimizer.',
+  checkpointSaved: 'Saved checkpoint step {0} to {1}.',
+  backupSaved: 'Saved backup step {0} to {1}.',
+  checkpointFailed: 'Saving checkpoint step {0} failed: {1}. Earlier checkpoints are untouched.',
+  backupFailed: 'Backup step {0} failed: {1}. Training goes on; earlier backups are untouched.',
+  rotated: 'Rotation deleted {0}.',
+  evaluation: 'Evaluation at step {0}: {1}',
+  stopping: 'Stopping: finishing the current step and saving a checkpoint.',
+  stopWaitingForSave: 'Waiting for the checkpoint being written to finish.',
+  stoppedAtOnce: 'Second stop signal: exiting at once without saving.',
+  finished: 'Training finished at step {0}.',
+  stopped: 'Training stopped at step {0}.',
+  staleTempRemoved: 'Removed {0} left by an interrupted save.',
+  lockHeld: 'Another training process (pid {0}) is using {1}. Stop it first or wait for it to finish.',
+  nothingSaved: 'Nothing is saved yet in {0} or {1}.',
+} as const;
+
+export type MessageKey = keyof typeof messages;

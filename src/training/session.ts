@@ -1,0 +1,157 @@
+// One training run from start to end, shared by the child process and the CLI: config, backend, lock on the
+// output folder, cleanup of interrupted saves, choice of the folder to start from, and the trainer itself.
+import * as path from 'node:path';
+import * as fse from 'fs-extra';
+import { acquireLock, cleanStaleTemp, listFolders, LockHeldError, verifyFolder, type Verification } from '../core';
+import type { ChildLaunch, SavedKind } from '../protocol';
+import { chooseBackend } from './backend';
+import { BackupCallback, type TrainerCallback } from './callbacks';
+import { loadConfig, type TrainingConfig } from './config';
+import { t } from './l10n';
+import { messages } from './messages';
+import { resolveRecipe } from './recipes';
+import type { Reporter } from './reporter';
+import { Trainer, type StartPoint, type TrainResult } from './trainer';
+
+export interface SessionOptions {
+  mode: ChildLaunch['mode'];
+  configPath: string;
+  from?: string;
+  backend?: ChildLaunch['backend'];
+  reporter: Reporter;
+  /** Callbacks added after the backup callback. */
+  callbacks?: TrainerCallback[];
+  /** Receives the trainer before training starts, so the caller can request a stop or a save. */
+  onTrainer?: (trainer: Trainer) => void;
+}
+
+/** Says why a folder cannot be used, or returns undefined when it verified ok. */
+export function describeVerification(verification: Verification): string | undefined {
+  switch (verification.state) {
+    case 'ok':
+      return undefined;
+    case 'corrupt':
+      return t(messages.folderCorrupt, verification.file, verification.reason);
+    case 'incomplete':
+      return t(messages.folderIncomplete, verification.reason);
+    default:
+      return t(messages.folderUnverified, verification.reason);
+  }
+}
+
+async function requireValidFolder(dir: string): Promise<void> {
+  const problem = describeVerification(await verifyFolder(dir));
+  if (problem !== undefined) {
+    throw new Error(t(messages.folderNotValid, dir, problem));
+  }
+}
+
+/** Picks the newest checkpoint that verifies ok, warning about each newer one it skips. */
+async function newestValidCheckpoint(config: TrainingConfig, reporter: Reporter): Promise<string> {
+  const checkpoints = await listFolders(config.outputDir, 'checkpoint');
+  for (const checkpoint of [...checkpoints].reverse()) {
+    const problem = describeVerification(await verifyFolder(checkpoint.path));
+    if (problem === undefined) {
+      return checkpoint.path;
+    }
+    const message = t(messages.skippedInvalidCheckpoint, checkpoint.name, problem);
+    reporter({ type: 'warning', message });
+    reporter({ type: 'log', level: 'warn', component: 'resume', message });
+  }
+  throw new Error(t(messages.noValidCheckpoint, config.outputDir));
+}
+
+async function chooseStartPoint(options: SessionOptions, config: TrainingConfig): Promise<StartPoint> {
+  if (options.mode === 'train') {
+    const existing = await listFolders(config.outputDir, 'checkpoint');
+    if (existing.length > 0) {
+      const newest = existing[existing.length - 1];
+      throw new Error(
+        `${config.outputDir} already has checkpoints (newest: ${newest.name}). Use "resume" to continue that run, or set another outputDir to start a new one.`,
+      );
+    }
+    return { kind: 'fresh' };
+  }
+  if (options.mode === 'restore') {
+    if (!options.from) {
+      throw new Error('restore needs the backup folder to start from: pass --from DIR (a model_backup_step-N folder).');
+    }
+    const from = path.resolve(options.from);
+    await requireValidFolder(from);
+    return { kind: 'backup', path: from };
+  }
+  if (options.from) {
+    const from = path.resolve(options.from);
+    await requireValidFolder(from);
+    return { kind: 'checkpoint', path: from };
+  }
+  return { kind: 'checkpoint', path: await newestValidCheckpoint(config, options.reporter) };
+}
+
+function info(reporter: Reporter, component: string, message: string): void {
+  reporter({ type: 'log', level: 'info', component, message });
+}
+
+/** Runs a whole training session and reports it through `options.reporter`; throws on a fatal error. */
+export async function runSession(options: SessionOptions): Promise<TrainResult> {
+  const { reporter } = options;
+  const config = loadConfig(options.configPath);
+  const backend = await chooseBackend(options.backend && options.backend !== 'auto' ? options.backend : config.backend);
+  info(reporter, 'backend', t(messages.backendChosen, backend.name));
+  for (const line of backend.skipped) {
+    info(reporter, 'backend', line);
+  }
+
+  await fse.ensureDir(config.outputDir);
+  await fse.ensureDir(config.backupDir);
+  let lock: { release(): Promise<void> };
+  try {
+    lock = await acquireLock(config.outputDir, `training-backups ${options.mode}`);
+  } catch (error) {
+    throw error instanceof LockHeldError ? new Error(t(messages.lockHeld, error.pid, config.outputDir)) : error;
+  }
+
+  const trainer = new Trainer({
+    config,
+    recipe: resolveRecipe(config.recipe),
+    reporter,
+    callbacks: [new BackupCallback({ backupDir: config.backupDir, totalBackupLimit: config.totalBackupLimit, reporter }), ...(options.callbacks ?? [])],
+  });
+  try {
+    for (const removed of [...(await cleanStaleTemp(config.outputDir)), ...(await cleanStaleTemp(config.backupDir))]) {
+      info(reporter, 'session', t(messages.staleTempRemoved, removed));
+    }
+    const start = await chooseStartPoint(options, config);
+    await trainer.prepare(start);
+    options.onTrainer?.(trainer);
+
+    let resumedFrom: { kind: SavedKind; step: number; path: string } | undefined;
+    if (start.kind === 'checkpoint') {
+      resumedFrom = { kind: 'checkpoint', step: trainer.step, path: start.path };
+      info(reporter, 'session', t(messages.resumedFromCheckpoint, trainer.step, start.path));
+    } else if (start.kind === 'backup') {
+      resumedFrom = { kind: 'backup', step: trainer.step, path: start.path };
+      info(reporter, 'session', t(messages.restoredFromBackup, trainer.step, start.path));
+    }
+    reporter({
+      type: 'started',
+      runName: path.basename(path.dirname(config.configPath)),
+      backend: backend.name,
+      skippedBackends: backend.skipped,
+      startStep: trainer.step,
+      totalSteps: trainer.totalSteps,
+      outputDir: config.outputDir,
+      backupDir: config.backupDir,
+      resumedFrom,
+    });
+    info(reporter, 'session', t(messages.started, trainer.step, trainer.totalSteps));
+
+    const result = await trainer.train();
+    info(reporter, 'session', t(result.reason === 'completed' ? messages.finished : messages.stopped, result.step));
+    reporter({ type: 'finished', reason: result.reason, step: result.step, metrics: result.metrics });
+    return result;
+  } finally {
+    trainer.dispose();
+    await lock.release();
+  }
+}
