@@ -12,8 +12,9 @@ export function formatBytes(bytes: number, locale = 'en'): string {
     unit++;
   }
   const maximumFractionDigits = value < 10 && unit > 0 ? 1 : 0;
-  return new Intl.NumberFormat(locale, { style: 'unit', unit: byteUnits[unit], unitDisplay: 'short', maximumFractionDigits })
-    .format(value);
+  // Intl's short form of the plain unit is "byte" in English; the narrow form is "B".
+  const unitDisplay = unit === 0 ? 'narrow' : 'short';
+  return new Intl.NumberFormat(locale, { style: 'unit', unit: byteUnits[unit], unitDisplay, maximumFractionDigits }).format(value);
 }
 
 /** Formats a loss or metric value with three significant decimals: 0.21349 → "0.213", 12.3456 → "12.35". */
@@ -59,13 +60,4 @@ export function formatEta(seconds: number): string {
 /** Joins the non-empty parts of a row description or status text with " · ". */
 export function joinParts(parts: Array<string | undefined>): string {
   return parts.filter((part): part is string => part !== undefined && part !== '').join(' · ');
-}
-
-/** Path of `target` relative to `base` for display, or `target` unchanged when it is outside `base`. */
-export function displayPath(target: string, base: string | undefined, separator = '/'): string {
-  if (base === undefined || base === '') {
-    return target;
-  }
-  const prefix = base.endsWith(separator) ? base : base + separator;
-  return target.startsWith(prefix) ? target.slice(prefix.length) : target;
 }

@@ -83,7 +83,7 @@ export class StatusBarController extends Disposable {
     this.item.backgroundColor = undefined;
     if (this.failure !== undefined && !training) {
       this.item.text = vscode.l10n.t('$(error) {0} failed', this.failure.runName);
-      this.item.tooltip = vscode.l10n.t('{0}\nClick to open the log.', this.failure.message);
+      this.item.tooltip = `${this.failure.message}\n${vscode.l10n.t('Click to open the log.')}`;
       this.item.command = 'trainingBackups.showLog';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     } else if (training && session !== undefined) {
