@@ -3,10 +3,11 @@ import { isRecipePath } from '../config';
 import type { BuiltInRecipeName } from './names';
 import { loadRecipeModule, type Recipe } from './recipe';
 import { spamRecipe } from './spam';
+import { spamEmbeddingRecipe } from './spam-embedding';
 
 export type { Recipe, RecipeContext, RecipeData, RecipeLoss } from './recipe';
 
-const builtInRecipes: Record<BuiltInRecipeName, Recipe> = { spam: spamRecipe };
+const builtInRecipes: Record<BuiltInRecipeName, Recipe> = { spam: spamRecipe, 'spam-embedding': spamEmbeddingRecipe };
 
 /** Returns the recipe a config names: a built-in recipe or a user's JS module (an absolute path). */
 export function resolveRecipe(recipe: string): Recipe {
