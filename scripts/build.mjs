@@ -20,6 +20,8 @@ await build({
   entryPoints: { extension: 'src/extension.ts' },
   outdir: 'dist',
   external: ['vscode'],
+  // jsonc-parser's UMD build (its "main") requires files at run time; its ES module build bundles.
+  mainFields: ['module', 'main'],
   plugins: [
     {
       name: 'no-tfjs-in-extension-host',
