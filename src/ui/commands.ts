@@ -125,6 +125,10 @@ async function startDemo(c: CommandContext) {
   if (root === undefined) {
     throw new Error(vscode.l10n.t('The demo needs a workspace folder to write its checkpoints into. Open a folder and run Start Demo again.'));
   }
+  if (!c.sessions.isTrusted()) {
+    // Checked before copying, so an untrusted workspace gets no new file either.
+    throw new Error(vscode.l10n.t('Training runs code from the workspace, so it needs a trusted workspace. Trust this workspace to start training.'));
+  }
   const candidates = [path.join(root, 'examples', 'spam', runConfigName), path.join(root, demoFolderName, runConfigName)];
   let configPath: string | undefined;
   for (const candidate of candidates) {

@@ -1,0 +1,151 @@
+// Training through the extension: rows appear in the tree, stop is graceful, restore continues the steps,
+// and verify finds a corrupted folder. Each test trains a 150-step run of its own in a temporary folder.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { ChildMessage } from '../../../src/protocol';
+import type { TrainingBackupsApi } from '../../../src/extension';
+import type { Run } from '../../../src/ui/runConfig';
+import type { TrainingSession } from '../../../src/ui/sessions';
+import { createRun, folderRows, getApi, removeRun, runNode, waitFor } from './helpers';
+
+/** Resolves with the first message of `type` the session's child sends. */
+function nextMessage<T extends ChildMessage['type']>(api: TrainingBackupsApi, session: TrainingSession, type: T): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve) => {
+    const listener = api.sessions.onDidReceiveMessage(({ session: from, message }) => {
+      if (from === session && message.type === type) {
+        listener.dispose();
+        resolve(message as Extract<ChildMessage, { type: T }>);
+      }
+    });
+  });
+}
+
+describe('Training from the sidebar', function () {
+  this.timeout(120_000);
+  let api: TrainingBackupsApi;
+  let trained: Run | undefined;
+  const created: Run[] = [];
+
+  before(async () => {
+    api = await getApi();
+  });
+
+  after(() => {
+    for (const session of api.sessions.active()) {
+      session.child.kill('SIGKILL');
+    }
+    created.forEach(removeRun);
+  });
+
+  it('start lists checkpoints and backups', async () => {
+    trained = await createRun(api, 'start');
+    created.push(trained);
+    const session = (await vscode.commands.executeCommand('trainingBackups.startTraining', await runNode(api, trained))) as TrainingSession | undefined;
+    assert.ok(session, 'startTraining returned no session');
+    assert.strictEqual((await runNode(api, trained)).run.id, trained.id);
+    assert.strictEqual(api.tree.getTreeItem(await runNode(api, trained)).contextValue, 'run.training');
+
+    const code = await session.exited;
+    assert.strictEqual(code, 0, `the training process exited with ${code}; see the Training Backups log`);
+    assert.strictEqual(session.finished?.reason, 'completed');
+
+    const checkpoints = await folderRows(api, trained, 'checkpoint');
+    assert.deepStrictEqual(checkpoints.map((row) => row.info.step), [150, 100, 50]);
+    const backups = await folderRows(api, trained, 'backup');
+    assert.deepStrictEqual(backups.map((row) => row.info.step), [150, 100, 50]);
+    const item = api.tree.getTreeItem(backups[0]);
+    assert.strictEqual(item.label, 'step 150');
+    assert.strictEqual(item.contextValue, 'backup.ok');
+    assert.match(String(item.description), /^loss \d+\.\d+ · [\d.]+ kB · /);
+    assert.strictEqual(api.tree.getTreeItem(await runNode(api, trained)).contextValue, 'run.idle');
+  });
+
+  it('refuses a second run on one folder', async () => {
+    const run = await createRun(api, 'busy', { maxSteps: 400 });
+    created.push(run);
+    const session = api.sessions.start(run, 'train');
+    try {
+      assert.throws(() => api.sessions.start(run, 'train'), /already training/);
+      const result = await vscode.commands.executeCommand('trainingBackups.startTraining', await runNode(api, run));
+      assert.strictEqual(result, undefined, 'startTraining started a second process on a busy run');
+    } finally {
+      api.sessions.stop(run);
+      api.sessions.stop(run);
+      await session.exited;
+    }
+  });
+
+  it('stop saves a final checkpoint', async () => {
+    const run = await createRun(api, 'stop', { maxSteps: 5000 });
+    created.push(run);
+    const session = api.sessions.start(run, 'train');
+    const progress = await nextMessage(api, session, 'progress');
+    assert.ok(progress.step < 5000);
+
+    await vscode.commands.executeCommand('trainingBackups.stopTraining', await runNode(api, run));
+    assert.strictEqual(session.state, 'stopping');
+    const code = await session.exited;
+    assert.strictEqual(code, 0, 'a graceful stop must exit with code 0');
+    assert.strictEqual(session.finished?.reason, 'stopped');
+
+    const finalStep = session.finished.step;
+    assert.ok(finalStep > 0 && finalStep < 5000, `stopped at step ${finalStep}`);
+    const checkpoints = await folderRows(api, run, 'checkpoint');
+    assert.strictEqual(checkpoints[0]?.info.step, finalStep, 'no checkpoint at the step where training stopped');
+    assert.strictEqual(checkpoints[0].state, 'ok');
+  });
+
+  it('restore continues after the backup step', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const backup = (await folderRows(api, trained, 'backup')).find((row) => row.info.step === 100);
+    assert.ok(backup, 'the first run has no backup at step 100');
+
+    const run = await createRun(api, 'restore');
+    created.push(run);
+    const session = api.sessions.start(run, 'restore', backup.info.path);
+    const started = nextMessage(api, session, 'started');
+    const progress = await nextMessage(api, session, 'progress');
+    assert.strictEqual((await started).startStep, 100);
+    assert.strictEqual((await started).resumedFrom?.kind, 'backup');
+    assert.strictEqual(progress.step, 101, 'the first step after restoring backup step 100 must be 101');
+    assert.strictEqual(await session.exited, 0);
+    assert.ok(fs.existsSync(backup.info.path), 'restoring must leave the backup in place');
+  });
+
+  it('demo starts and stops gracefully', async () => {
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(root, 'the test editor has no workspace folder');
+    const session = (await vscode.commands.executeCommand('trainingBackups.startDemo')) as TrainingSession | undefined;
+    assert.ok(session, 'startDemo returned no session');
+    const configPath = session.run.configPath!;
+    assert.ok(fs.existsSync(configPath), `startDemo did not create ${configPath}`);
+    assert.ok(configPath.startsWith(root), `the demo config ${configPath} is outside the workspace ${root}`);
+    await nextMessage(api, session, 'progress');
+
+    api.sessions.stop(session.run);
+    assert.strictEqual(await session.exited, 0);
+    assert.strictEqual(session.finished?.reason, 'stopped');
+    const checkpoints = await folderRows(api, session.run, 'checkpoint');
+    assert.strictEqual(checkpoints[0]?.info.step, session.finished.step);
+  });
+
+  it('verify marks a flipped byte corrupt', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const backup = (await folderRows(api, trained, 'backup')).find((row) => row.info.step === 50);
+    assert.ok(backup, 'the first run has no backup at step 50');
+    const weights = path.join(backup.info.path, 'weights.bin');
+    const bytes = fs.readFileSync(weights);
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    fs.writeFileSync(weights, bytes);
+
+    await vscode.commands.executeCommand('trainingBackups.verify', backup);
+    const rows = await folderRows(api, trained, 'backup');
+    const corrupted = rows.find((row) => row.info.step === 50);
+    assert.strictEqual(corrupted?.state, 'corrupt');
+    assert.match(String(api.tree.getTreeItem(corrupted).contextValue), /^backup\.corrupt/);
+    const intact = rows.find((row) => row.info.step === 100);
+    assert.strictEqual(intact?.state, 'ok', 'verifying one folder must not change the others');
+  });
+});
