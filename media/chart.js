@@ -91,10 +91,12 @@
     if (!hasValues) {
       return;
     }
+
     const foreground = cssVariable('--vscode-foreground', '#ccc');
     const grid = cssVariable('--vscode-editorWidget-border', '#444');
     const palette = ['--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
     const axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+
     const options = {
       width: Math.max(300, chartElement.clientWidth),
       height: Math.max(240, window.innerHeight - 90),
@@ -113,6 +115,7 @@
       ],
       hooks: { draw: [drawMarkers] },
     };
+
     // @ts-ignore uPlot is a global from uPlot.iife.min.js.
     plot = new uPlot(options, columns(names), chartElement);
   }

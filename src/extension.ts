@@ -8,7 +8,7 @@ import { SessionManager } from './ui/sessions';
 import { runProgressText, StatusBarController } from './ui/statusBar';
 import { RunsTreeProvider } from './ui/tree';
 
-/** What `activate` returns, so that the in-editor tests can inspect the real objects. */
+/** Public API returned by `activate`, so that the in-editor tests can inspect the real objects. */
 export interface TrainingBackupsApi {
   tree: RunsTreeProvider;
   sessions: SessionManager;

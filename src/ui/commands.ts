@@ -97,7 +97,7 @@ function startSession(c: CommandContext, run: Run, mode: 'train' | 'resume' | 'r
   return session;
 }
 
-/** The run of a tree node, or the run the user picks (the only one without asking). */
+/** Returns the run of a tree node, or asks the user to pick one (picks the only one without asking). */
 async function runOf(c: CommandContext, node: TreeNode | undefined, placeHolder: string, filter: (run: Run) => boolean): Promise<Run | undefined> {
   if (node !== undefined) {
     return node.run;

@@ -17,14 +17,22 @@ export function formatBytes(bytes: number, locale = 'en'): string {
   return new Intl.NumberFormat(locale, { style: 'unit', unit: byteUnits[unit], unitDisplay, maximumFractionDigits }).format(value);
 }
 
-/** Formats a loss or metric value with three significant decimals: 0.21349 → "0.213", 12.3456 → "12.35". */
+/** Formats a loss or metric value for display: 0.21349 → "0.213", 12.3456 → "12.35", 0.000123 → "0.00012". */
 export function formatLoss(loss: number): string {
   if (!Number.isFinite(loss)) {
     return String(loss);
   }
   const magnitude = Math.abs(loss);
-  const digits = magnitude >= 100 ? 1 : magnitude >= 10 ? 2 : magnitude >= 0.01 || magnitude === 0 ? 3 : 5;
-  return loss.toFixed(digits);
+  if (magnitude >= 100) {
+    return loss.toFixed(1);
+  }
+  if (magnitude >= 10) {
+    return loss.toFixed(2);
+  }
+  if (magnitude >= 0.01 || magnitude === 0) {
+    return loss.toFixed(3);
+  }
+  return loss.toFixed(5);
 }
 
 /** Formats how long ago `then` was, relative to `now`: "5 min. ago", "2 hr. ago", "yesterday". */

@@ -25,8 +25,12 @@ export class Log implements vscode.Disposable {
   }
 
   error(component: string, message: string, error?: unknown): void {
-    const detail = error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`;
-    this.channel.error(`[${component}] ${message}${detail}`);
+    if (error === undefined) {
+      this.channel.error(`[${component}] ${message}`);
+      return;
+    }
+    const detail = error instanceof Error ? error.message : String(error);
+    this.channel.error(`[${component}] ${message}: ${detail}`);
   }
 
   show(): void {

@@ -3,10 +3,10 @@ import * as vscode from 'vscode';
 import { Disposable } from './lifecycle';
 import { Log } from './log';
 
-/** Why the tree is refreshed; logged with every refresh. */
+/** Cause of a refresh, logged with it. */
 export type RefreshReason = 'startup' | 'fileEvent' | 'config' | 'training' | 'manual';
 
-/** What to refresh: the list of runs itself, or only the saved folders of the runs already known. */
+/** Scope of a refresh: the list of runs itself, or only the saved folders of the runs already known. */
 export type RefreshTarget = 'runs' | 'folders';
 
 /** Delay that gathers the burst of file events of one checkpoint save into one refresh, in milliseconds. */

@@ -1,4 +1,4 @@
-// Where a run keeps its folders, worked out from its training.json and the extension settings.
+// The folders of a run, worked out from its training.json and the extension settings.
 // This file must not import vscode, so the unit tests can load it in plain Node.
 import * as path from 'node:path';
 
@@ -12,7 +12,7 @@ export interface Run {
   configPath?: string;
   outputDir: string;
   backupDir: string;
-  /** Why training.json could not be read, when it could not; the folders are then the defaults. */
+  /** Reason training.json could not be read. When set, the folders are the defaults. */
   configError?: string;
 }
 
@@ -22,7 +22,7 @@ export interface RunDefaults {
   backupFolder: string;
 }
 
-/** Folders shown when training.json sets none; the trainer then rejects the config, and the sidebar says why. */
+/** Folders shown when training.json sets none. The trainer rejects such a config, and the run row shows its error. */
 export const defaultOutputFolder = 'output';
 export const defaultBackupFolder = 'backups';
 

@@ -84,7 +84,7 @@ export class RunRegistry {
     return this.current;
   }
 
-  /** The run of the training.json at `configPath`; a file outside the workspace is added to the sidebar. */
+  /** Returns the run of the training.json at `configPath`, adding a file outside the workspace to the sidebar. */
   async open(configPath: string): Promise<Run> {
     const known = this.current.find((run) => run.configPath === configPath);
     if (known !== undefined) {

@@ -82,9 +82,6 @@ export class TrainingSession {
   }
 }
 
-/** Why a training process may not start now, or undefined when it may. */
-export type StartGuard = (run: Run) => string | undefined;
-
 /**
  * Starts, stops and tracks the training child processes: one per run at most. Children are forked from
  * dist/trainer.js with a ChildLaunch as JSON in argv[2], and killed when the extension deactivates.
@@ -110,7 +107,7 @@ export class SessionManager extends Disposable {
     this._register({ dispose: () => this.killAll() });
   }
 
-  /** The session of `run` (the last one, also when it has exited). */
+  /** Returns the last session of `run`, also when it has exited. */
   get(run: Run): TrainingSession | undefined {
     return this.sessions.get(run.id);
   }
@@ -123,7 +120,7 @@ export class SessionManager extends Disposable {
     return this.sessions.get(run.id)?.isActive ?? false;
   }
 
-  /** Why `run` cannot start training now, or undefined when it can. */
+  /** Returns the reason `run` cannot start training now, or undefined when it can. */
   whyNotStart(run: Run): string | undefined {
     if (!this.isTrusted()) {
       return vscode.l10n.t('Training runs code from the workspace, so it needs a trusted workspace. Trust this workspace to start training.');
@@ -171,8 +168,8 @@ export class SessionManager extends Disposable {
   }
 
   /**
-   * Stops the run's training: the first call sends `stop` (the child finishes the step, saves a checkpoint and
-   * exits 0); a second call kills the process. Returns what it did.
+   * Stops the run's training. The first call sends `stop`, so the child finishes the step, saves a checkpoint
+   * and exits 0. A second call kills the process. Returns which of the two happened.
    */
   stop(run: Run): 'stopping' | 'killed' | 'notRunning' {
     const session = this.sessions.get(run.id);
@@ -276,7 +273,7 @@ export class SessionManager extends Disposable {
   }
 }
 
-/** The settings that fill in keys training.json leaves out; unset settings are left out. */
+/** Collects the settings that fill in keys training.json leaves out, skipping unset settings. */
 function configDefaultsFrom(settings: vscode.WorkspaceConfiguration): ChildLaunch['configDefaults'] {
   const defaults: NonNullable<ChildLaunch['configDefaults']> = {};
   const backupDir = settings.get<string>('defaultBackupFolder', '').trim();

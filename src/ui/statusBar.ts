@@ -17,8 +17,8 @@ export class StatusBarController extends Disposable {
   readonly item: vscode.StatusBarItem;
   private noticeTimer: NodeJS.Timeout | undefined;
   private notice: string | undefined;
-  /** The session shown: the most recently active one. */
-  private shown: TrainingSession | undefined;
+  /** The session whose progress the item displays: the most recently active one. */
+  private displayedSession: TrainingSession | undefined;
   /** Set when a run failed and the log was not opened since. */
   private failure: { runName: string; message: string } | undefined;
 
@@ -30,7 +30,7 @@ export class StatusBarController extends Disposable {
     this._register(sessions.onDidReceiveMessage(({ session, message }) => {
       if (message.type === 'saved' && message.kind === 'backup') {
         this.showNotice(vscode.l10n.t('$(archive) backup step {0}', message.step));
-      } else if (session === this.shown && message.type === 'progress') {
+      } else if (session === this.displayedSession && message.type === 'progress') {
         this.update();
       }
     }));
@@ -52,7 +52,7 @@ export class StatusBarController extends Disposable {
   }
 
   private onSessionChanged(session: TrainingSession): void {
-    this.shown = session.isActive ? session : this.sessions.active()[0] ?? session;
+    this.displayedSession = session.isActive ? session : this.sessions.active()[0] ?? session;
     if (session.state === 'exited' && session.failure !== undefined) {
       this.failure = { runName: session.run.name, message: session.failure };
     } else if (session.state === 'starting') {
@@ -73,7 +73,7 @@ export class StatusBarController extends Disposable {
 
   private update(): void {
     const setting = vscode.workspace.getConfiguration('trainingBackups').get<StatusBarSetting>('statusBar', 'whileTraining');
-    const session = this.shown;
+    const session = this.displayedSession;
     const training = session?.isActive ?? false;
     if (setting === 'hidden' || (setting === 'whileTraining' && !training && this.failure === undefined)) {
       this.item.hide();
@@ -101,7 +101,7 @@ export class StatusBarController extends Disposable {
   }
 }
 
-/** The status text of a training session: `$(sync~spin) spam · step 240/900 · loss 0.231 · ETA 1:12`. */
+/** Builds the status text of a training session: `$(sync~spin) spam · step 240/900 · loss 0.231 · ETA 1:12`. */
 export function progressText(session: TrainingSession): string {
   const progress = session.lastProgress;
   if (session.state === 'stopping') {
@@ -119,7 +119,7 @@ export function progressText(session: TrainingSession): string {
   ]);
 }
 
-/** Text after the run name in the tree while it trains: `step 240/900 · loss 0.231`. */
+/** Builds the text after the run name in the tree while it trains: `step 240/900 · loss 0.231`. */
 export function runProgressText(sessions: SessionManager, run: Run): string | undefined {
   const session = sessions.get(run);
   const progress = session?.lastProgress;

@@ -11,7 +11,7 @@ export type GroupNode = { type: 'group'; run: Run; kind: FolderKind };
 export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean };
 export type TreeNode = RunNode | GroupNode | FolderNode;
 
-/** What a folder row shows; the first word of its contextValue after the kind. */
+/** State a folder row shows; it is the second part of the row's contextValue. */
 export type FolderState = 'ok' | 'unverified' | 'incomplete' | 'corrupt';
 
 /** Source of the runs and of which runs are training; the tree does not own them. */
@@ -196,7 +196,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 }
 
-/** The contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for HuggingFace folders. */
+/** Builds the contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for HuggingFace folders. */
 export function folderContextValue(node: FolderNode): string {
   let value = `${node.info.kind}.${node.state}`;
   if (node.info.pinned) {

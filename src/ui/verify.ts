@@ -48,8 +48,12 @@ async function verifyOne(c: CommandContext, info: FolderInfo): Promise<Verificat
     result = { state: 'unverified', reason: error instanceof Error ? error.message : String(error) };
   }
   c.tree.recordVerification(info, result);
-  const detail = result.state === 'corrupt' ? `${result.file}: ${result.reason}` : 'reason' in result ? result.reason : '';
-  const line = `${info.path}: ${result.state}${detail ? ` (${detail})` : ''}`;
+  let line = `${info.path}: ${result.state}`;
+  if (result.state === 'corrupt') {
+    line += ` (${result.file}: ${result.reason})`;
+  } else if (result.state !== 'ok') {
+    line += ` (${result.reason})`;
+  }
   if (result.state === 'ok') {
     c.log.info('Verify', line);
   } else {

@@ -1,4 +1,4 @@
-// Shared helpers of the in-editor UI tests: the extension's API, small throwaway runs, and polling.
+// Shared helpers of the in-editor UI tests: the extension's API, small throwaway runs, and tree rows.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -10,7 +10,7 @@ import type { FolderNode, GroupNode, RunNode, TreeNode } from '../../../src/ui/t
 
 export const extensionId = 'training-backups.training-backups';
 
-/** A small run config: 150 steps with a checkpoint and a backup every 50 (about 10 s on the wasm backend). */
+/** A small run config: 150 steps with a checkpoint and a backup every 50 (about 8 s on the wasm backend of a 2-core machine). */
 export const smallConfig = {
   recipe: 'spam',
   outputDir: 'output',
@@ -39,21 +39,6 @@ export async function createRun(api: TrainingBackupsApi, name: string, overrides
   return api.registry.open(configPath);
 }
 
-/** Polls `condition` every 100 ms until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(description: string, condition: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export async function runNode(api: TrainingBackupsApi, run: Run): Promise<RunNode> {
   const nodes = await api.tree.getChildren();
   const node = nodes.find((candidate): candidate is RunNode => candidate.type === 'run' && candidate.run.id === run.id);
@@ -61,7 +46,7 @@ export async function runNode(api: TrainingBackupsApi, run: Run): Promise<RunNod
   return node;
 }
 
-/** The folder rows of one group of a run, as the tree provider returns them (newest first). */
+/** Returns the folder rows of one group of a run, as the tree provider returns them (newest first). */
 export async function folderRows(api: TrainingBackupsApi, run: Run, kind: 'checkpoint' | 'backup'): Promise<FolderNode[]> {
   const groups = await api.tree.getChildren(await runNode(api, run));
   const group = groups.find((candidate): candidate is GroupNode => candidate.type === 'group' && candidate.kind === kind);

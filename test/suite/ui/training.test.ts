@@ -8,7 +8,7 @@ import type { ChildMessage } from '../../../src/protocol';
 import type { TrainingBackupsApi } from '../../../src/extension';
 import type { Run } from '../../../src/ui/runConfig';
 import type { TrainingSession } from '../../../src/ui/sessions';
-import { createRun, folderRows, getApi, removeRun, runNode, waitFor } from './helpers';
+import { createRun, folderRows, getApi, removeRun, runNode } from './helpers';
 
 /** Resolves with the first message of `type` the session's child sends. */
 function nextMessage<T extends ChildMessage['type']>(api: TrainingBackupsApi, session: TrainingSession, type: T): Promise<Extract<ChildMessage, { type: T }>> {
@@ -91,7 +91,8 @@ describe('Training from the sidebar', function () {
     assert.strictEqual(session.finished?.reason, 'stopped');
 
     const finalStep = session.finished.step;
-    assert.ok(finalStep > 0 && finalStep < 5000, `stopped at step ${finalStep}`);
+    assert.ok(finalStep > 0, `stopped at step ${finalStep}`);
+    assert.ok(finalStep < 5000, `ran to the end (step ${finalStep}) despite the stop request`);
     const checkpoints = await folderRows(api, run, 'checkpoint');
     assert.strictEqual(checkpoints[0]?.info.step, finalStep, 'no checkpoint at the step where training stopped');
     assert.strictEqual(checkpoints[0].state, 'ok');

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson, repoRoot } from './sourceStrings';
 
-/** Every `%key%` placeholder in the manifest, found by walking all string values. */
+/** Collects every `%key%` placeholder in the manifest by walking all string values. */
 function manifestKeys(value: unknown, found = new Set<string>()): Set<string> {
   if (typeof value === 'string') {
     const match = /^%(.+)%$/.exec(value);

@@ -24,10 +24,11 @@ function listTypeScript(dir: string): string[] {
 
 /** Decodes the escapes a single-quoted TypeScript string literal may contain. */
 function unescapeLiteral(text: string): string {
-  return text.replace(/\\(.)/g, (_match, char: string) => (char === 'n' ? '\n' : char === 't' ? '\t' : char));
+  const escapes: Record<string, string> = { n: '\n', t: '\t' };
+  return text.replace(/\\(.)/g, (_match, char: string) => escapes[char] ?? char);
 }
 
-/** Every message literal passed to `l10n.t('...')` in src/, with the file it came from. */
+/** Finds every message literal passed to `l10n.t('...')` in src/, with the file it came from. */
 export function l10nCallLiterals(): Array<{ message: string; file: string }> {
   const found: Array<{ message: string; file: string }> = [];
   for (const file of listTypeScript(path.join(repoRoot, 'src'))) {
