@@ -11,9 +11,18 @@ import { coreKillScenario } from './scenarios/core-kill';
 import { corruptionScenario } from './scenarios/corruption';
 import { diskFullScenario } from './scenarios/disk-full';
 import { lockScenario } from './scenarios/locks';
-import { trainerScenario } from './scenarios/trainer';
+import { trainerFaultsScenario } from './scenarios/trainer-faults';
+import { trainerKillScenario } from './scenarios/trainer-kill';
 
-const SCENARIOS: Scenario[] = [coreKillScenario, corruptionScenario, diskFullScenario, lockScenario, badInputScenario, trainerScenario];
+const SCENARIOS: Scenario[] = [
+  coreKillScenario,
+  corruptionScenario,
+  diskFullScenario,
+  lockScenario,
+  badInputScenario,
+  trainerKillScenario,
+  trainerFaultsScenario,
+];
 
 interface Options {
   profile: 'ci' | 'soak';

@@ -1,0 +1,152 @@
+// Faults around the real trainer: a full disk during a resumed run, corrupt checkpoints and backups given to
+// resume and restore, and two training processes on one output folder.
+import * as fs from 'fs-extra';
+import * as path from 'node:path';
+import { listFolders, verifyFolder } from '../../../src/core';
+import { check, lostOrChanged, Rng, runTrials, Scenario, ScenarioContext, ScenarioResult, snapshotTree } from '../harness';
+import { freeBytes, mountTmpfs, unmount } from '../mounts';
+import { createRun, killAndWait, requireCli, RunConfig, RunFolder, runCli, startCli, waitForOutput } from '../trainer-run';
+
+const SMALL_DISK_BYTES = 1024 * 1024;
+const FIRST_STEPS = 20;
+const RUN: RunConfig = { maxSteps: FIRST_STEPS, saveSteps: 5, saveTotalLimit: 2, totalBackupLimit: 3 };
+const START_TIMEOUT_MS = 60_000;
+
+async function setMaxSteps(run: RunFolder, maxSteps: number): Promise<void> {
+  const json = JSON.parse(await fs.readFile(run.configPath, 'utf8')) as Record<string, unknown>;
+  await fs.writeFile(run.configPath, JSON.stringify({ ...json, maxSteps }, null, 2));
+}
+
+/**
+ * Trains 20 steps on a 1 MiB tmpfs, fills it up to `freeLeft` bytes, resumes to step 40 and checks what the
+ * trainer does: with no space at all it fails to take the lock and exits 1; with a little space it trains on
+ * without saving and exits 0. Either way nothing saved before is lost, and after freeing space it resumes.
+ */
+async function diskFullTrial(context: ScenarioContext, rng: Rng, trial: number, outcomes: Map<string, number>): Promise<void> {
+  const mountPoint = path.join(context.workDir, `small disk ${trial}`);
+  await mountTmpfs(mountPoint, SMALL_DISK_BYTES);
+  try {
+    const run = await createRun(context.repoRoot, mountPoint, RUN);
+    const first = await runCli(context.repoRoot, ['train', run.configPath]);
+    check(first.status === 0, `the first 20 steps failed:\n${first.output}`);
+    await setMaxSteps(run, 2 * FIRST_STEPS);
+
+    const freeLeft = trial === 0 ? 0 : rng.int(0, 16 * 1024);
+    const filler = path.join(mountPoint, 'filler');
+    await fs.writeFile(filler, Buffer.alloc(Math.max(0, (await freeBytes(mountPoint)) - freeLeft)));
+    const before = await snapshotTree(mountPoint);
+
+    const full = await runCli(context.repoRoot, ['resume', run.configPath]);
+    const lost = lostOrChanged(before, await snapshotTree(mountPoint));
+    check(lost.length === 0, `saved files changed during a resume on a full disk (${freeLeft} bytes free): ${lost.join('; ')}\n${full.output}`);
+    check(/no space left/i.test(full.output), `the output never says "no space left" (${freeLeft} bytes free):\n${full.output}`);
+
+    if (full.status === 0) {
+      outcomes.set('trained on without saving, exit 0', (outcomes.get('trained on without saving, exit 0') ?? 0) + 1);
+      check(
+        full.output.includes(`Saving checkpoint step 25 failed: Failed to save checkpoint-25 in ${run.outputDir}: ENOSPC: no space left on device`),
+        `the first failed save is not reported with its folder:\n${full.output}`,
+      );
+      check(full.output.includes(`finished (completed) at step ${2 * FIRST_STEPS}`), `the run did not train on to the end:\n${full.output}`);
+    } else {
+      outcomes.set(`stopped with exit ${full.status}`, (outcomes.get(`stopped with exit ${full.status}`) ?? 0) + 1);
+      check(full.status === 1, `the resume on a full disk exited with ${full.status}:\n${full.output}`);
+    }
+
+    await fs.remove(filler);
+    const resumed = await runCli(context.repoRoot, ['resume', run.configPath]);
+    check(resumed.status === 0, `resume after freeing space failed:\n${resumed.output}`);
+    check(resumed.output.includes(`Resumed from checkpoint step ${FIRST_STEPS} (`), `resume after freeing space did not start from step ${FIRST_STEPS}:\n${resumed.output}`);
+    const last = path.join(run.outputDir, `checkpoint-${2 * FIRST_STEPS}`);
+    check((await verifyFolder(last)).state === 'ok', `${last} is missing or invalid after freeing space`);
+  } finally {
+    unmount(mountPoint);
+  }
+}
+
+/** Corrupts one file of the newest checkpoint and of a random backup, then runs resume and restore. */
+async function corruptionTrial(context: ScenarioContext, rng: Rng, pristine: RunFolder, trial: number): Promise<void> {
+  const run = { ...pristine, dir: path.join(context.workDir, `corrupt ${trial}`) };
+  run.configPath = path.join(run.dir, 'training.json');
+  run.outputDir = path.join(run.dir, 'output');
+  run.backupDir = path.join(run.dir, 'backups');
+  await fs.copy(pristine.dir, run.dir);
+  await setMaxSteps(run, FIRST_STEPS + 5);
+
+  const newest = path.join(run.outputDir, `checkpoint-${FIRST_STEPS}`);
+  const checkpointFile = rng.pick((await fs.readdir(newest)).filter((name) => name !== 'manifest.json'));
+  const data = await fs.readFile(path.join(newest, checkpointFile));
+  data[rng.int(0, data.length - 1)] ^= rng.int(1, 255);
+  await fs.writeFile(path.join(newest, checkpointFile), data);
+
+  const resumed = await runCli(context.repoRoot, ['resume', run.configPath]);
+  check(
+    resumed.output.includes(`Skipped checkpoint-${FIRST_STEPS}: file ${checkpointFile} is corrupt (`),
+    `resume did not say it skipped the corrupt checkpoint-${FIRST_STEPS} (${checkpointFile}):\n${resumed.output}`,
+  );
+  check(resumed.output.includes(`Resumed from checkpoint step ${FIRST_STEPS - 5} (`), `resume did not fall back to step ${FIRST_STEPS - 5}:\n${resumed.output}`);
+  check(resumed.status === 0, `resume past a corrupt checkpoint exited with ${resumed.status}:\n${resumed.output}`);
+  check(await fs.pathExists(newest), `the corrupt ${newest} was deleted; it is evidence and must stay`);
+
+  const backups = await listFolders(run.backupDir, 'backup');
+  const backup = rng.pick(backups);
+  const backupFile = rng.pick((await fs.readdir(backup.path)).filter((name) => name !== 'manifest.json'));
+  await fs.truncate(path.join(backup.path, backupFile), Math.max(0, (await fs.stat(path.join(backup.path, backupFile))).size - 1));
+  const before = await snapshotTree(run.dir);
+  const restored = await runCli(context.repoRoot, ['restore', run.configPath, '--from', backup.path]);
+  check(restored.status === 1, `restore from a corrupt backup exited with ${restored.status}:\n${restored.output}`);
+  check(
+    restored.output.includes(`${backup.path} cannot be used: file ${backupFile} is corrupt (`),
+    `restore did not name the corrupt file ${backupFile}:\n${restored.output}`,
+  );
+  const lost = lostOrChanged(before, await snapshotTree(run.dir));
+  check(lost.length === 0, `a refused restore changed saved files: ${lost.join('; ')}`);
+  await fs.remove(run.dir);
+}
+
+/** Starts a long run, checks that a second one on the same folder is refused, kills the first and resumes. */
+async function twoRunsTrial(context: ScenarioContext, trial: number): Promise<void> {
+  const run = await createRun(context.repoRoot, path.join(context.workDir, `two runs ${trial}`), { ...RUN, maxSteps: 1_000_000, saveSteps: 20 });
+  const first = startCli(context.repoRoot, ['train', run.configPath]);
+  try {
+    await waitForOutput(first, /Saved checkpoint step 20 /, START_TIMEOUT_MS);
+    const second = await runCli(context.repoRoot, ['resume', run.configPath]);
+    check(second.status === 1, `a second run on a locked folder exited with ${second.status}:\n${second.output}`);
+    const expected = `Another training process (pid ${first.child.pid}) is using ${run.outputDir}. Stop it first or wait for it to finish.`;
+    check(second.output.includes(expected), `the second run was not refused with "${expected}":\n${second.output}`);
+  } finally {
+    await killAndWait(first);
+  }
+
+  const takeover = startCli(context.repoRoot, ['resume', run.configPath]);
+  try {
+    await waitForOutput(takeover, /Resumed from checkpoint step \d+/, START_TIMEOUT_MS);
+  } finally {
+    takeover.child.kill('SIGTERM');
+    await takeover.exited;
+  }
+  check(/Training stopped at step \d+/.test(takeover.output()), `the resumed run did not stop cleanly on SIGTERM:\n${takeover.output()}`);
+  await fs.remove(run.dir);
+}
+
+async function runTrainerFaults(context: ScenarioContext): Promise<ScenarioResult[]> {
+  await requireCli(context.repoRoot);
+  const { rng } = context;
+  const outcomes = new Map<string, number>();
+  const diskFull = await runTrials('trainer: disk full', Math.max(3, Math.round(context.counts.diskFull / 3)), (trial) =>
+    diskFullTrial(context, rng, trial, outcomes),
+  );
+  diskFull.notes.push(`outcomes on a full disk: ${[...outcomes].map(([outcome, count]) => `${outcome} ${count}`).join(', ')}`);
+
+  const pristine = await createRun(context.repoRoot, path.join(context.workDir, 'pristine'), RUN);
+  const first = await runCli(context.repoRoot, ['train', pristine.configPath]);
+  check(first.status === 0, `the run to corrupt failed:\n${first.output}`);
+  const corruption = await runTrials('trainer: corrupt resume/restore', Math.max(5, Math.round(context.counts.corruptions / 10)), (trial) =>
+    corruptionTrial(context, rng, pristine, trial),
+  );
+
+  const twoRuns = await runTrials('trainer: two runs', context.counts.locks, (trial) => twoRunsTrial(context, trial));
+  return [diskFull, corruption, twoRuns];
+}
+
+export const trainerFaultsScenario: Scenario = { name: 'trainer faults', run: runTrainerFaults };
