@@ -22,24 +22,43 @@ export interface RunConfig {
   [field: string]: unknown;
 }
 
-export function cliPath(repoRoot: string): string {
-  return path.join(repoRoot, 'dist', 'cli.js');
+let cliCopy: string | undefined;
+
+/**
+ * Copies dist/cli.js and examples/custom/recipe.js once per suite run into .test-output/, so that a rebuild
+ * during a long run cannot mix two versions of the trainer (the copy stays inside the repository, where
+ * node_modules resolves). Throws MissingPrerequisiteError when either is missing.
+ */
+export async function requireCli(repoRoot: string): Promise<void> {
+  if (cliCopy) {
+    return;
+  }
+  const built = path.join(repoRoot, 'dist', 'cli.js');
+  const recipe = path.join(repoRoot, 'examples', 'custom', 'recipe.js');
+  if (!(await fs.pathExists(built))) {
+    throw new MissingPrerequisiteError(`${built} is not built; run "npm run build" first`);
+  }
+  if (!(await fs.pathExists(recipe))) {
+    throw new MissingPrerequisiteError(`${recipe} is missing`);
+  }
+  const copyDir = path.join(repoRoot, '.test-output', `reliability-${process.pid}`);
+  await fs.copy(built, path.join(copyDir, 'cli.js'));
+  await fs.copy(recipe, path.join(copyDir, 'recipe.js'));
+  process.on('exit', () => fs.removeSync(copyDir));
+  cliCopy = copyDir;
 }
 
-/** Throws MissingPrerequisiteError unless the CLI and the example recipe are there. */
-export async function requireCli(repoRoot: string): Promise<void> {
-  if (!(await fs.pathExists(cliPath(repoRoot)))) {
-    throw new MissingPrerequisiteError(`${cliPath(repoRoot)} is not built; run "npm run build" first`);
+function copied(name: string): string {
+  if (!cliCopy) {
+    throw new Error('requireCli() must run before the CLI is used');
   }
-  if (!(await fs.pathExists(path.join(repoRoot, 'examples', 'custom', 'recipe.js')))) {
-    throw new MissingPrerequisiteError('examples/custom/recipe.js is missing');
-  }
+  return path.join(cliCopy, name);
 }
 
 /** Creates a run folder with a copy of the example recipe and a training.json built from `config`. */
-export async function createRun(repoRoot: string, dir: string, config: RunConfig): Promise<RunFolder> {
+export async function createRun(dir: string, config: RunConfig): Promise<RunFolder> {
   await fs.ensureDir(dir);
-  await fs.copy(path.join(repoRoot, 'examples', 'custom', 'recipe.js'), path.join(dir, 'recipe.js'));
+  await fs.copy(copied('recipe.js'), path.join(dir, 'recipe.js'));
   const json = {
     recipe: './recipe.js',
     outputDir: './output',
@@ -63,8 +82,8 @@ export interface CliProcess {
   exited: Promise<number | null>;
 }
 
-export function startCli(repoRoot: string, args: string[]): CliProcess {
-  const child = spawn(process.execPath, [cliPath(repoRoot), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(args: string[]): CliProcess {
+  const child = spawn(process.execPath, [copied('cli.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -79,8 +98,8 @@ export function startCli(repoRoot: string, args: string[]): CliProcess {
 }
 
 /** Runs the CLI to the end and returns its exit code and output. */
-export async function runCli(repoRoot: string, args: string[]): Promise<{ status: number | null; output: string }> {
-  const cli = startCli(repoRoot, args);
+export async function runCli(args: string[]): Promise<{ status: number | null; output: string }> {
+  const cli = startCli(args);
   const status = await cli.exited;
   return { status, output: cli.output() };
 }

@@ -3,9 +3,10 @@
 // runner snapshots it before and after, and only the paths a case returns may disappear.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'fs-extra';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  cleanStaleTemp, commitFolder, deleteFolder, latestValid, listFolders, listRun, parseFolderName, readTrainerState, rotate, verifyFolder,
+  acquireLock, cleanStaleTemp, commitFolder, deleteFolder, latestValid, listFolders, listRun, parseFolderName, readTrainerState, rotate, verifyFolder,
 } from '../../../src/core';
 import { check } from '../harness';
 import { mountReadOnlyBind, unmount } from '../mounts';
@@ -356,6 +357,19 @@ export const coreCases: CoreCase[] = [
         `${folder}/trainer_state.json is not valid JSON (Expected double-quoted property name in JSON at position 18); check whether the save was interrupted.`,
       );
       return [];
+    },
+  },
+  {
+    name: 'lock takeover cut short',
+    async run({ outputDir }) {
+      // What a process SIGKILLed while taking over a stale lock leaves: the dead holder's lock file and the guard folder.
+      const lockFile = path.join(outputDir, '.training-backups.lock');
+      const dead = deadPid();
+      await fs.writeFile(lockFile, JSON.stringify({ pid: dead, hostname: os.hostname(), command: 'killed run', started: new Date().toISOString(), token: 'feedface' }));
+      await fs.mkdir(`${lockFile}.takeover`);
+      const lock = await acquireLock(outputDir, 'next run');
+      await lock.release();
+      return ['output/.training-backups.lock'];
     },
   },
   keepEverythingCase('0', 0),

@@ -4,7 +4,7 @@ import * as fs from 'fs-extra';
 import * as path from 'node:path';
 import { listFolders, verifyFolder } from '../../../src/core';
 import { check, lostOrChanged, Rng, runTrials, Scenario, ScenarioContext, ScenarioResult, snapshotTree } from '../harness';
-import { freeBytes, mountTmpfs, unmount } from '../mounts';
+import { freeBytes, mountReadOnlyBind, mountTmpfs, unmount } from '../mounts';
 import { createRun, killAndWait, requireCli, RunConfig, RunFolder, runCli, startCli, waitForOutput } from '../trainer-run';
 
 const SMALL_DISK_BYTES = 1024 * 1024;
@@ -26,8 +26,8 @@ async function diskFullTrial(context: ScenarioContext, rng: Rng, trial: number, 
   const mountPoint = path.join(context.workDir, `small disk ${trial}`);
   await mountTmpfs(mountPoint, SMALL_DISK_BYTES);
   try {
-    const run = await createRun(context.repoRoot, mountPoint, RUN);
-    const first = await runCli(context.repoRoot, ['train', run.configPath]);
+    const run = await createRun(mountPoint, RUN);
+    const first = await runCli(['train', run.configPath]);
     check(first.status === 0, `the first 20 steps failed:\n${first.output}`);
     await setMaxSteps(run, 2 * FIRST_STEPS);
 
@@ -36,10 +36,15 @@ async function diskFullTrial(context: ScenarioContext, rng: Rng, trial: number, 
     await fs.writeFile(filler, Buffer.alloc(Math.max(0, (await freeBytes(mountPoint)) - freeLeft)));
     const before = await snapshotTree(mountPoint);
 
-    const full = await runCli(context.repoRoot, ['resume', run.configPath]);
+    const full = await runCli(['resume', run.configPath]);
     const lost = lostOrChanged(before, await snapshotTree(mountPoint));
     check(lost.length === 0, `saved files changed during a resume on a full disk (${freeLeft} bytes free): ${lost.join('; ')}\n${full.output}`);
-    check(/no space left/i.test(full.output), `the output never says "no space left" (${freeLeft} bytes free):\n${full.output}`);
+    const spaceLines = full.output.split('\n').filter((line) => /no space left/i.test(line));
+    check(spaceLines.length > 0, `the output never says "no space left" (${freeLeft} bytes free):\n${full.output}`);
+    check(
+      spaceLines.some((line) => line.includes(run.outputDir) || line.includes(run.backupDir)),
+      `no "no space left" message names the folder (${freeLeft} bytes free): ${spaceLines.join(' | ')}`,
+    );
 
     if (full.status === 0) {
       outcomes.set('trained on without saving, exit 0', (outcomes.get('trained on without saving, exit 0') ?? 0) + 1);
@@ -54,7 +59,7 @@ async function diskFullTrial(context: ScenarioContext, rng: Rng, trial: number, 
     }
 
     await fs.remove(filler);
-    const resumed = await runCli(context.repoRoot, ['resume', run.configPath]);
+    const resumed = await runCli(['resume', run.configPath]);
     check(resumed.status === 0, `resume after freeing space failed:\n${resumed.output}`);
     check(resumed.output.includes(`Resumed from checkpoint step ${FIRST_STEPS} (`), `resume after freeing space did not start from step ${FIRST_STEPS}:\n${resumed.output}`);
     const last = path.join(run.outputDir, `checkpoint-${2 * FIRST_STEPS}`);
@@ -79,7 +84,7 @@ async function corruptionTrial(context: ScenarioContext, rng: Rng, pristine: Run
   data[rng.int(0, data.length - 1)] ^= rng.int(1, 255);
   await fs.writeFile(path.join(newest, checkpointFile), data);
 
-  const resumed = await runCli(context.repoRoot, ['resume', run.configPath]);
+  const resumed = await runCli(['resume', run.configPath]);
   check(
     resumed.output.includes(`Skipped checkpoint-${FIRST_STEPS}: file ${checkpointFile} is corrupt (`),
     `resume did not say it skipped the corrupt checkpoint-${FIRST_STEPS} (${checkpointFile}):\n${resumed.output}`,
@@ -93,7 +98,7 @@ async function corruptionTrial(context: ScenarioContext, rng: Rng, pristine: Run
   const backupFile = rng.pick((await fs.readdir(backup.path)).filter((name) => name !== 'manifest.json'));
   await fs.truncate(path.join(backup.path, backupFile), Math.max(0, (await fs.stat(path.join(backup.path, backupFile))).size - 1));
   const before = await snapshotTree(run.dir);
-  const restored = await runCli(context.repoRoot, ['restore', run.configPath, '--from', backup.path]);
+  const restored = await runCli(['restore', run.configPath, '--from', backup.path]);
   check(restored.status === 1, `restore from a corrupt backup exited with ${restored.status}:\n${restored.output}`);
   check(
     restored.output.includes(`${backup.path} cannot be used: file ${backupFile} is corrupt (`),
@@ -106,11 +111,11 @@ async function corruptionTrial(context: ScenarioContext, rng: Rng, pristine: Run
 
 /** Starts a long run, checks that a second one on the same folder is refused, kills the first and resumes. */
 async function twoRunsTrial(context: ScenarioContext, trial: number): Promise<void> {
-  const run = await createRun(context.repoRoot, path.join(context.workDir, `two runs ${trial}`), { ...RUN, maxSteps: 1_000_000, saveSteps: 20 });
-  const first = startCli(context.repoRoot, ['train', run.configPath]);
+  const run = await createRun(path.join(context.workDir, `two runs ${trial}`), { ...RUN, maxSteps: 1_000_000, saveSteps: 20 });
+  const first = startCli(['train', run.configPath]);
   try {
     await waitForOutput(first, /Saved checkpoint step 20 /, START_TIMEOUT_MS);
-    const second = await runCli(context.repoRoot, ['resume', run.configPath]);
+    const second = await runCli(['resume', run.configPath]);
     check(second.status === 1, `a second run on a locked folder exited with ${second.status}:\n${second.output}`);
     const expected = `Another training process (pid ${first.child.pid}) is using ${run.outputDir}. Stop it first or wait for it to finish.`;
     check(second.output.includes(expected), `the second run was not refused with "${expected}":\n${second.output}`);
@@ -118,7 +123,7 @@ async function twoRunsTrial(context: ScenarioContext, trial: number): Promise<vo
     await killAndWait(first);
   }
 
-  const takeover = startCli(context.repoRoot, ['resume', run.configPath]);
+  const takeover = startCli(['resume', run.configPath]);
   try {
     await waitForOutput(takeover, /Resumed from checkpoint step \d+/, START_TIMEOUT_MS);
   } finally {
@@ -127,6 +132,69 @@ async function twoRunsTrial(context: ScenarioContext, trial: number): Promise<vo
   }
   check(/Training stopped at step \d+/.test(takeover.output()), `the resumed run did not stop cleanly on SIGTERM:\n${takeover.output()}`);
   await fs.remove(run.dir);
+}
+
+interface PathCase {
+  name: string;
+  /** Makes `outputDir` unusable; returns a cleanup function. */
+  breakOutput(run: RunFolder): Promise<() => void>;
+}
+
+const pathCases: PathCase[] = [
+  {
+    name: 'outputDir is a file',
+    async breakOutput(run) {
+      await fs.writeFile(run.outputDir, 'a plain file');
+      return () => undefined;
+    },
+  },
+  {
+    name: 'outputDir is a symlink loop',
+    async breakOutput(run) {
+      await fs.symlink(`${run.outputDir}-loop`, run.outputDir);
+      await fs.symlink(run.outputDir, `${run.outputDir}-loop`);
+      return () => undefined;
+    },
+  },
+  {
+    name: 'outputDir is read-only',
+    async breakOutput(run) {
+      const source = `${run.outputDir}-source`;
+      await fs.ensureDir(source);
+      await mountReadOnlyBind(source, run.outputDir);
+      return () => unmount(run.outputDir);
+    },
+  },
+];
+
+/** Runs the CLI with an unusable outputDir: it must exit 1 with one error line that names outputDir and its path. */
+async function pathTrial(context: ScenarioContext, trial: number): Promise<void> {
+  const testCase = pathCases[trial];
+  const run = await createRun(path.join(context.workDir, `path ${trial}`), RUN);
+  const cleanup = await testCase.breakOutput(run);
+  try {
+    const result = await runCli(['train', run.configPath]);
+    check(result.status === 1, `${testCase.name}: the CLI exited with ${result.status}:\n${result.output}`);
+    const errorLine = result.output.split('\n').find((line) => line.startsWith('error: ')) ?? '';
+    check(
+      errorLine.includes('outputDir') && errorLine.includes(run.outputDir),
+      `${testCase.name}: the error does not name the outputDir setting and ${run.outputDir}: "${errorLine}"`,
+    );
+  } finally {
+    cleanup();
+  }
+}
+
+/** Trains in a folder whose path has spaces and Cyrillic and accented letters, then resumes and lists it. */
+async function unicodePathTrial(context: ScenarioContext): Promise<void> {
+  const run = await createRun(path.join(context.workDir, 'мой запуск', 'résumé run'), { ...RUN, maxSteps: 10 });
+  const trained = await runCli(['train', run.configPath]);
+  check(trained.status === 0, `training under a non-ASCII path failed:\n${trained.output}`);
+  await setMaxSteps(run, 15);
+  const resumed = await runCli(['resume', run.configPath]);
+  check(resumed.status === 0 && resumed.output.includes('Resumed from checkpoint step 10 ('), `resume under a non-ASCII path failed:\n${resumed.output}`);
+  const verified = await runCli(['verify', run.configPath]);
+  check(verified.status === 0, `verify under a non-ASCII path failed:\n${verified.output}`);
 }
 
 async function runTrainerFaults(context: ScenarioContext): Promise<ScenarioResult[]> {
@@ -138,15 +206,18 @@ async function runTrainerFaults(context: ScenarioContext): Promise<ScenarioResul
   );
   diskFull.notes.push(`outcomes on a full disk: ${[...outcomes].map(([outcome, count]) => `${outcome} ${count}`).join(', ')}`);
 
-  const pristine = await createRun(context.repoRoot, path.join(context.workDir, 'pristine'), RUN);
-  const first = await runCli(context.repoRoot, ['train', pristine.configPath]);
+  const pristine = await createRun(path.join(context.workDir, 'pristine'), RUN);
+  const first = await runCli(['train', pristine.configPath]);
   check(first.status === 0, `the run to corrupt failed:\n${first.output}`);
   const corruption = await runTrials('trainer: corrupt resume/restore', Math.max(5, Math.round(context.counts.corruptions / 10)), (trial) =>
     corruptionTrial(context, rng, pristine, trial),
   );
 
   const twoRuns = await runTrials('trainer: two runs', context.counts.locks, (trial) => twoRunsTrial(context, trial));
-  return [diskFull, corruption, twoRuns];
+  const paths = await runTrials('trainer: output paths', pathCases.length + 1, (trial) =>
+    trial < pathCases.length ? pathTrial(context, trial) : unicodePathTrial(context),
+  );
+  return [diskFull, corruption, twoRuns, paths];
 }
 
 export const trainerFaultsScenario: Scenario = { name: 'trainer faults', run: runTrainerFaults };

@@ -53,7 +53,7 @@ async function interruptAndResume(context: ScenarioContext, rng: Rng, run: RunFo
 
   for (let kill = 0; kill < kills; kill++) {
     const resumeFrom = await latestValid(run.outputDir, 'checkpoint');
-    const cli = startCli(context.repoRoot, [resumeFrom ? 'resume' : 'train', run.configPath]);
+    const cli = startCli([resumeFrom ? 'resume' : 'train', run.configPath]);
     const fromStart = rng.next() < 0.25;
     const delayMs = rng.int(0, KILL_WINDOW_MS);
     history.push(`${resumeFrom ? `resume from ${resumeFrom.step}` : 'train'}, kill ${delayMs} ms after ${fromStart ? 'process start' : 'training start'}`);
@@ -91,7 +91,7 @@ async function interruptAndResume(context: ScenarioContext, rng: Rng, run: RunFo
 
   const resumeFrom = await latestValid(run.outputDir, 'checkpoint');
   history.push(resumeFrom ? `resume from ${resumeFrom.step} to the end` : 'train to the end');
-  const final = await runCli(context.repoRoot, [resumeFrom ? 'resume' : 'train', run.configPath]);
+  const final = await runCli([resumeFrom ? 'resume' : 'train', run.configPath]);
   check(final.status === 0, `the final ${resumeFrom ? 'resume' : 'train'} exited with ${final.status}:\n${final.output}`);
   if (resumeFrom) {
     check(
@@ -113,14 +113,14 @@ export const trainerKillScenario: Scenario = {
   name: 'kill trainer',
   async run(context: ScenarioContext): Promise<ScenarioResult[]> {
     await requireCli(context.repoRoot);
-    const reference = await createRun(context.repoRoot, path.join(context.workDir, 'reference'), RUN);
-    const uninterrupted = await runCli(context.repoRoot, ['train', reference.configPath]);
+    const reference = await createRun(path.join(context.workDir, 'reference'), RUN);
+    const uninterrupted = await runCli(['train', reference.configPath]);
     check(uninterrupted.status === 0, `the uninterrupted reference run failed:\n${uninterrupted.output}`);
     const referenceSha = await sha256(path.join(reference.outputDir, `checkpoint-${RUN.maxSteps}`, 'weights.bin'));
     const landed: Landing = { beforeFirstCheckpoint: 0, insideCommit: 0, insideDelete: 0, elsewhere: 0, finishedFirst: 0 };
 
     const result = await runTrials('kill trainer', context.counts.trainerKills, async (trial) => {
-      const run = await createRun(context.repoRoot, path.join(context.workDir, `trial ${trial}`), RUN);
+      const run = await createRun(path.join(context.workDir, `trial ${trial}`), RUN);
       await interruptAndResume(context, context.rng, run, referenceSha, landed);
       await fs.remove(run.dir);
     });
