@@ -5,6 +5,8 @@
   const titleElement = document.getElementById('title');
   const liveElement = document.getElementById('live');
   const emptyElement = document.getElementById('empty');
+  const checkpointKeyElement = document.getElementById('checkpoint-key');
+  const backupKeyElement = document.getElementById('backup-key');
 
   /** @type {{ step: number, loss?: number, metrics?: Record<string, number> }[]} */
   let points = [];
@@ -96,17 +98,25 @@
     const grid = cssVariable('--vscode-editorWidget-border', '#444');
     const palette = ['--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
     const axis = { stroke: foreground, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
+    // Losses share the left axis. Other metrics (accuracy, F1, ...) have another range, so they get the right one.
+    const scaleOf = (name) => (name.endsWith('loss') ? 'y' : 'metric');
+    const hasOtherMetrics = names.some((name) => scaleOf(name) === 'metric');
+    const axes = [{ ...axis, label: labels.step }, { ...axis, label: labels.loss }];
+    if (hasOtherMetrics) {
+      axes.push({ ...axis, scale: 'metric', side: 1, grid: { show: false }, label: labels.metric });
+    }
 
     const options = {
       width: Math.max(300, chartElement.clientWidth),
       height: Math.max(240, window.innerHeight - 90),
       scales: { x: { time: false } },
-      axes: [{ ...axis, label: labels.step }, { ...axis, label: labels.loss }],
+      axes,
       series: [
         { label: labels.step },
         { label: labels.loss, stroke: cssVariable('--vscode-charts-blue', '#3794ff'), width: 2, spanGaps: true },
         ...names.map((name, index) => ({
           label: name,
+          scale: scaleOf(name),
           stroke: cssVariable(palette[index % palette.length], '#89d185'),
           width: 2,
           spanGaps: true,
@@ -128,6 +138,8 @@
       labels = message.labels;
       titleElement.textContent = message.title;
       liveElement.textContent = message.live ? '● ' + labels.live : '';
+      checkpointKeyElement.textContent = labels.checkpoint;
+      backupKeyElement.textContent = labels.backup;
       render();
     } else if (message.type === 'append') {
       const namesBefore = metricNames().length;

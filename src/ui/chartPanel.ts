@@ -89,6 +89,7 @@ export class LossChartPanel extends Disposable {
       labels: {
         loss: vscode.l10n.t('loss'),
         step: vscode.l10n.t('step'),
+        metric: vscode.l10n.t('metric'),
         checkpoint: vscode.l10n.t('checkpoint'),
         backup: vscode.l10n.t('backup'),
         empty: vscode.l10n.t('No loss values yet. Train the run, or resume it, to see its curve.'),
@@ -135,7 +136,8 @@ export class LossChartPanel extends Disposable {
 <link rel="stylesheet" href="${asset('media', 'chart.css')}">
 </head>
 <body>
-<div id="header"><span id="title"></span> <span id="live"></span></div>
+<div id="header"><span id="title"></span> <span id="live"></span>
+<span class="keys"><span class="key checkpoint" id="checkpoint-key"></span><span class="key backup" id="backup-key"></span></span></div>
 <div id="chart"></div>
 <p id="empty" hidden></p>
 <script nonce="${nonce}" src="${asset('dist', 'uPlot.iife.min.js')}"></script>

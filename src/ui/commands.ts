@@ -44,7 +44,7 @@ export function registerCommands(c: CommandContext): vscode.Disposable[] {
   return [
     register('startTraining', async (node?: TreeNode) => {
       const run = await runOf(c, node, vscode.l10n.t('Select the run to train'), (r) => r.configPath !== undefined);
-      return run && startSession(c, run, 'train');
+      return run && startNewRun(c, run);
     }),
     register('startDemo', async () => startDemo(c)),
     register('stopTraining', async (node?: TreeNode) => stopTraining(c, node)),
@@ -95,6 +95,32 @@ function startSession(c: CommandContext, run: Run, mode: 'train' | 'resume' | 'r
   const session = c.sessions.start(run, mode, from);
   c.tree.fire();
   return session;
+}
+
+/**
+ * Starts a new run, or offers to resume when the output folder already has checkpoints, because the trainer
+ * does not train a new run over existing checkpoints.
+ */
+async function startNewRun(c: CommandContext, run: Run) {
+  const reason = c.sessions.whyNotStart(run);
+  if (reason !== undefined) {
+    throw new Error(reason);
+  }
+  const checkpoints = await listFolders(run.outputDir, 'checkpoint');
+  const newest = checkpoints[checkpoints.length - 1];
+  if (newest === undefined) {
+    return startSession(c, run, 'train');
+  }
+  const resume = vscode.l10n.t('Resume');
+  const answer = await vscode.window.showInformationMessage(
+    vscode.l10n.t('{0} already has checkpoints (newest: step {1}). Resume from the newest valid checkpoint?', run.name, newest.step),
+    {
+      modal: true,
+      detail: vscode.l10n.t('A new run needs an empty output folder: set another outputDir in {0}, or delete the checkpoints of {1}.', runConfigName, run.outputDir),
+    },
+    resume,
+  );
+  return answer === resume ? startSession(c, run, 'resume') : undefined;
 }
 
 /** Returns the run of a tree node, or asks the user to pick one (picks the only one without asking). */
@@ -150,7 +176,7 @@ async function startDemo(c: CommandContext) {
   await vscode.window.showTextDocument(vscode.Uri.file(configPath), { preview: true, preserveFocus: true });
   const run = await c.registry.open(configPath);
   c.tree.fire();
-  return startSession(c, run, 'train');
+  return startNewRun(c, run);
 }
 
 async function stopTraining(c: CommandContext, node?: TreeNode) {
@@ -223,7 +249,9 @@ async function restartTraining(c: CommandContext, node?: TreeNode) {
     c.sessions.stop(run);
     await session.exited;
   }
-  return startSession(c, run, 'train');
+  // The stop saved a checkpoint, so the new process continues from it; a run that never saved starts anew.
+  const checkpoints = await listFolders(run.outputDir, 'checkpoint');
+  return startSession(c, run, checkpoints.length > 0 ? 'resume' : 'train');
 }
 
 async function setPin(c: CommandContext, node: TreeNode | undefined, pinned: boolean) {

@@ -6,6 +6,8 @@ import { SessionManager, TrainingSession } from './sessions';
 
 /** How long the "backup step N" notice stays after a save, in milliseconds. */
 const saveNoticeMs = 4000;
+/** How long the result of a finished run stays when the item is shown only while training, in milliseconds. */
+const finishedNoticeMs = 30_000;
 
 type StatusBarSetting = 'always' | 'whileTraining' | 'hidden';
 
@@ -16,6 +18,9 @@ type StatusBarSetting = 'always' | 'whileTraining' | 'hidden';
 export class StatusBarController extends Disposable {
   readonly item: vscode.StatusBarItem;
   private noticeTimer: NodeJS.Timeout | undefined;
+  private finishedTimer: NodeJS.Timeout | undefined;
+  /** Set while the result of the last finished run is shown after it exited. */
+  private showFinished = false;
   private notice: string | undefined;
   /** The session whose progress the item displays: the most recently active one. */
   private displayedSession: TrainingSession | undefined;
@@ -40,6 +45,7 @@ export class StatusBarController extends Disposable {
       }
     }));
     this._register({ dispose: () => clearTimeout(this.noticeTimer) });
+    this._register({ dispose: () => clearTimeout(this.finishedTimer) });
     this.update();
   }
 
@@ -55,10 +61,28 @@ export class StatusBarController extends Disposable {
     this.displayedSession = session.isActive ? session : this.sessions.active()[0] ?? session;
     if (session.state === 'exited' && session.failure !== undefined) {
       this.failure = { runName: session.run.name, message: session.failure };
+      this.notifyFailure(session.run.name, session.failure);
+    } else if (session.state === 'exited' && session.finished !== undefined) {
+      this.showFinished = true;
+      clearTimeout(this.finishedTimer);
+      this.finishedTimer = setTimeout(() => {
+        this.showFinished = false;
+        this.update();
+      }, finishedNoticeMs);
     } else if (session.state === 'starting') {
       this.failure = undefined;
+      this.showFinished = false;
     }
     this.update();
+  }
+
+  private notifyFailure(runName: string, message: string): void {
+    const showLog = vscode.l10n.t('Show Log');
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', runName, message), showLog).then((answer) => {
+      if (answer === showLog) {
+        void vscode.commands.executeCommand('trainingBackups.showLog');
+      }
+    });
   }
 
   private showNotice(text: string): void {
@@ -75,7 +99,8 @@ export class StatusBarController extends Disposable {
     const setting = vscode.workspace.getConfiguration('trainingBackups').get<StatusBarSetting>('statusBar', 'whileTraining');
     const session = this.displayedSession;
     const training = session?.isActive ?? false;
-    if (setting === 'hidden' || (setting === 'whileTraining' && !training && this.failure === undefined)) {
+    const idleShown = this.failure !== undefined || this.showFinished || this.notice !== undefined;
+    if (setting === 'hidden' || (setting === 'whileTraining' && !training && !idleShown)) {
       this.item.hide();
       return;
     }

@@ -115,6 +115,23 @@ describe('Training from the sidebar', function () {
     assert.ok(fs.existsSync(backup.info.path), 'restoring must leave the backup in place');
   });
 
+  it('restart resumes from a checkpoint', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const session = (await vscode.commands.executeCommand('trainingBackups.restartTraining', await runNode(api, trained))) as TrainingSession | undefined;
+    assert.ok(session, 'restartTraining returned no session');
+    assert.strictEqual(session.launch.mode, 'resume', 'restarting a run that has checkpoints must resume it');
+    const started = await nextMessage(api, session, 'started');
+    assert.strictEqual(started.resumedFrom?.kind, 'checkpoint');
+    assert.strictEqual(started.startStep, 150);
+    assert.strictEqual(await session.exited, 0);
+  });
+
+  it('chart opens for a run', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    await vscode.commands.executeCommand('trainingBackups.openLossChart', await runNode(api, trained));
+    assert.strictEqual(api.chart.shownRun?.id, trained.id);
+  });
+
   it('demo starts and stops gracefully', async () => {
     const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(root, 'the test editor has no workspace folder');
