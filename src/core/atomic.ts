@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
 import {
-  FolderKind, MANIFEST_NAME, TEMP_PREFIX, TRASH_PREFIX,
+  FolderKind, MANIFEST_NAME, PIN_MARKER_PREFIX, TEMP_PREFIX, TRASH_PREFIX,
   folderName, isProcessAlive, looksLikeHuggingFace, parseFolderName,
 } from './layout';
 import { Manifest, ManifestFile, MANIFEST_FORMAT, checkRelativeName, isReservedName, readManifest } from './manifest';
@@ -16,12 +16,12 @@ import {
 } from './trainerState';
 
 export interface FileToWrite {
-  /** Path relative to the folder, '/'-separated; absolute paths and '..' are rejected. */
+  /** Path relative to the folder with '/' separators. Absolute paths and '..' segments are rejected. */
   name: string;
   data: Uint8Array | string;
 }
 
-/** The one place commitFolder writes bytes; tests pass a layer that fails (for example with ENOSPC). */
+/** Seam through which commitFolder writes every byte, so tests can pass a layer that fails (for example with ENOSPC). */
 export interface WriteLayer {
   /** Writes all of data at the handle's current position. */
   write(handle: fs.promises.FileHandle, data: Uint8Array): Promise<void>;
@@ -38,12 +38,12 @@ export const defaultWriteLayer: WriteLayer = {
 };
 
 export interface CommitOptions {
-  /** Stored in manifest.json; numeric values (epoch, loss, eval_loss, …) also go into the listing summary. */
+  /** Metadata stored in manifest.json. Numeric values (epoch, loss, eval_loss, …) also go into the listing summary. */
   meta?: Record<string, unknown>;
   writeLayer?: WriteLayer;
 }
 
-/** Thrown when a folder for the step already exists and holds different content; the existing folder is kept. */
+/** Error thrown when a folder for the step already exists with different content. The existing folder is kept. */
 export class FolderExistsError extends Error {
   constructor(message: string, readonly path: string) {
     super(message);
@@ -51,7 +51,7 @@ export class FolderExistsError extends Error {
   }
 }
 
-/** Thrown when a save fails; the folder it was writing is removed and earlier folders are unchanged. */
+/** Error thrown when a save fails. The folder being written is removed and earlier folders are unchanged. */
 export class SaveError extends Error {
   constructor(message: string, readonly folder: string, options: { cause: unknown }) {
     super(message, options);
@@ -59,10 +59,10 @@ export class SaveError extends Error {
   }
 }
 
-// Write size per call; hashing one chunk overlaps with writing it.
+// Bytes per write call. Hashing a chunk runs on the main thread while the thread pool writes it.
 const CHUNK_BYTES = 8 * 1024 * 1024;
 
-/** Builds `<prefix><name>-<pid>-<random>`; the pid lets cleanStaleTemp skip folders of a live writer. */
+/** Builds `<prefix><name>-<pid>-<random>`. The pid lets cleanStaleTemp skip folders of a live writer. */
 export function workName(prefix: string, name: string): string {
   return `${prefix}${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -104,6 +104,31 @@ async function writeHashedFile(file: string, data: Uint8Array, layer: WriteLayer
     await handle.close();
   }
   return hash.digest('hex');
+}
+
+// Files written at once, so that one file's fsync overlaps with the next file's writing and hashing.
+const WRITE_CONCURRENCY = 4;
+
+// Writes every file into dir and returns the manifest entries in the order of files.
+async function writeAll(dir: string, files: FileToWrite[], layer: WriteLayer): Promise<ManifestFile[]> {
+  const entries = new Array<ManifestFile>(files.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index];
+      const target = path.join(dir, ...file.name.split('/'));
+      await fs.mkdirp(path.dirname(target));
+      const bytes = toBytes(file.data);
+      entries[index] = { name: file.name, size: bytes.length, sha256: await writeHashedFile(target, bytes, layer) };
+    }
+  };
+  const workers = Array.from({ length: Math.min(WRITE_CONCURRENCY, files.length) }, worker);
+  // allSettled, so that no write is still running when the caller removes the folder after a failure.
+  const results = await Promise.allSettled(workers);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return entries;
 }
 
 function toBytes(data: Uint8Array | string): Uint8Array {
@@ -180,13 +205,7 @@ export async function commitFolder(
 
   try {
     await fs.mkdir(tempDir);
-    const entries: ManifestFile[] = [];
-    for (const file of files) {
-      const target = path.join(tempDir, ...file.name.split('/'));
-      await fs.mkdirp(path.dirname(target));
-      const bytes = toBytes(file.data);
-      entries.push({ name: file.name, size: bytes.length, sha256: await writeHashedFile(target, bytes, layer) });
-    }
+    const entries = await writeAll(tempDir, files, layer);
     manifest = {
       format: MANIFEST_FORMAT,
       kind,
@@ -256,7 +275,7 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
     }
     if (existing.state === 'missing' && looksLikeHuggingFace(entries)) {
       throw new FolderExistsError(
-        `${name} in ${parentDir} holds HuggingFace output, which is never replaced. Move it elsewhere to save this step.`,
+        `${name} in ${parentDir} contains HuggingFace output, which is never replaced. Move it elsewhere to save this step.`,
         target,
       );
     }
@@ -268,17 +287,19 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
 
 /**
  * Deletes a checkpoint or backup folder crash-safely: it is first renamed to `.trash-…` (which listing never
- * shows and cleanStaleTemp removes after a crash) and then removed. Rejects folder names that are not ours.
+ * shows and cleanStaleTemp removes after a crash) and then removed, followed by its pin marker.
+ * Rejects folder names that are not ours.
  */
 export async function deleteFolder(dir: string): Promise<void> {
   const name = path.basename(dir);
   if (!parseFolderName(name)) {
-    throw new Error(`Refusing to delete "${dir}": only checkpoint-<step> and model_backup_step-<step> folders are deleted.`);
+    throw new Error(`Cannot delete "${dir}": only checkpoint-<step> and model_backup_step-<step> folders can be deleted here.`);
   }
   const trash = path.join(path.dirname(dir), workName(TRASH_PREFIX, name));
   await fs.rename(dir, trash);
   await fsyncDir(path.dirname(dir));
   await fs.remove(trash);
+  await fs.remove(path.join(path.dirname(dir), PIN_MARKER_PREFIX + name));
 }
 
 /**
@@ -296,7 +317,7 @@ export async function cleanStaleTemp(parentDir: string): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const pid = parseWorkName(name);
-    // NOTE: the pid is checked on this machine only; on a folder shared by several machines a live remote writer's temp could be removed.
+    // NOTE: the pid is checked on this machine only, so on a folder shared by several machines a live remote writer's temp could be removed.
     if (pid === undefined || pid === process.pid || isProcessAlive(pid)) continue;
     const stale = path.join(parentDir, name);
     await fs.remove(stale);

@@ -6,7 +6,7 @@ import { FolderKind } from './layout';
 import { RotationOptions, rotate } from './rotation';
 
 export type { FolderKind, ParsedName } from './layout';
-export { folderName, parseFolderName, parseFolderNameDetailed, MANIFEST_NAME, PIN_MARKER_NAME } from './layout';
+export { folderName, parseFolderName, parseFolderNameDetailed, MANIFEST_NAME, PIN_MARKER_PREFIX } from './layout';
 export type { CommitOptions, FileToWrite, WriteLayer } from './atomic';
 export { FolderExistsError, SaveError, cleanStaleTemp, commitFolder, defaultWriteLayer, deleteFolder } from './atomic';
 export type { Manifest, ManifestFile, ManifestRead } from './manifest';

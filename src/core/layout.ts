@@ -13,8 +13,11 @@ const NAME_PATTERN = /^(checkpoint-|model_backup_step-)(0|[1-9][0-9]*)$/;
 
 /** Name of the manifest that marks a folder complete; it is written last. */
 export const MANIFEST_NAME = 'manifest.json';
-/** Marker file whose presence pins a folder, so that rotation keeps it. */
-export const PIN_MARKER_NAME = '.pinned';
+/**
+ * Prefix of the empty marker file `<parentDir>/.pinned-<folder name>` that pins a folder, so that rotation keeps it.
+ * It lives beside the folder, not inside, so listing finds every pin with the one readdir of the parent.
+ */
+export const PIN_MARKER_PREFIX = '.pinned-';
 export const TEMP_PREFIX = '.tmp-';
 export const TRASH_PREFIX = '.trash-';
 

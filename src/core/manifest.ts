@@ -2,7 +2,7 @@
 
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
-import { FolderKind, MANIFEST_NAME, PIN_MARKER_NAME } from './layout';
+import { FolderKind, MANIFEST_NAME } from './layout';
 
 export const MANIFEST_FORMAT = 'training-backups/1';
 
@@ -41,19 +41,21 @@ export function checkRelativeName(name: unknown): string | undefined {
   if (name.includes('\\') || name.includes('\0')) {
     return `file name "${name}" contains a backslash or NUL character`;
   }
-  if (path.posix.isAbsolute(name) || path.win32.isAbsolute(name) || /^[a-zA-Z]:/.test(name)) {
+  // Plain string checks instead of path.isAbsolute: listing runs this for every file of every manifest.
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) {
     return `file name "${name}" is an absolute path`;
   }
-  const segments = name.split('/');
-  if (segments.some((segment) => segment === '' || segment === '.' || segment === '..')) {
-    return `file name "${name}" has an empty, '.' or '..' segment and could point outside its folder`;
+  for (const segment of name.split('/')) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      return `file name "${name}" has an empty, '.' or '..' segment and could point outside its folder`;
+    }
   }
   return undefined;
 }
 
 /** Rejects names the store itself uses inside a folder. */
 export function isReservedName(name: string): boolean {
-  return name === MANIFEST_NAME || name === PIN_MARKER_NAME;
+  return name === MANIFEST_NAME;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

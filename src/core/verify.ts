@@ -34,7 +34,7 @@ export async function hashFile(file: string, buffer: Buffer = Buffer.allocUnsafe
 /**
  * Verifies every file listed in the folder's manifest: it must be a regular file inside the folder with the
  * recorded size and sha256. A folder without a manifest is 'unverified' when it holds HuggingFace output and
- * 'incomplete' otherwise. Files not listed in the manifest (such as the pin marker) are not checked.
+ * 'incomplete' otherwise. Files not listed in the manifest are not checked.
  */
 export async function verifyFolder(dir: string): Promise<Verification> {
   const read = await readManifest(dir);

@@ -112,8 +112,9 @@ describe('core rotation', () => {
     const deleted = await rotate(dir, 'backup', { keepNewest: 1, protect: [path.join(dir, 'model_backup_step-300') + path.sep] });
 
     assert.deepEqual(deleted.map((item) => path.basename(item)), ['model_backup_step-200', 'model_backup_step-400']);
-    assert.deepEqual(await namesIn(dir), ['model_backup_step-100', 'model_backup_step-300', 'model_backup_step-500']);
-    assert.equal((await listFolders(dir, 'backup'))[0].pinned, true);
+    assert.deepEqual(await namesIn(dir),
+      ['.pinned-model_backup_step-100', 'model_backup_step-100', 'model_backup_step-300', 'model_backup_step-500']);
+    assert.deepEqual((await listFolders(dir, 'backup')).map((info) => info.pinned), [true, false, false]);
   });
 
   it('deletes pinned when pinned is false', async () => {
@@ -121,6 +122,7 @@ describe('core rotation', () => {
     await setPinned(path.join(dir, 'model_backup_step-100'), true);
     const deleted = await rotate(dir, 'backup', { keepNewest: 1, pinned: false });
     assert.deepEqual(deleted, [path.join(dir, 'model_backup_step-100')]);
+    assert.deepEqual(await namesIn(dir), ['model_backup_step-200']);
   });
 
   it('never rotates HuggingFace folders', async () => {
