@@ -83,6 +83,7 @@ async function main(): Promise<number> {
       configPath: launch.configPath,
       from: launch.from,
       backend: launch.backend,
+      configDefaults: launch.configDefaults,
       reporter: send,
       onTrainer: (created) => {
         trainer = created;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import type { BackendName } from '../protocol';
+import type { BackendName, ChildLaunch } from '../protocol';
 import { builtInRecipeNames } from './recipes/names';
 
 export type LrSchedule = 'constant' | 'linear' | 'cosine';
@@ -39,6 +39,9 @@ export interface TrainingConfig {
   recipe: string;
   backend: 'auto' | BackendName;
 }
+
+/** Values for keys that training.json leaves out, e.g. from the editor settings; relative paths resolve like the file's. */
+export type ConfigDefaults = NonNullable<ChildLaunch['configDefaults']>;
 
 export type ConfigValidation = { ok: true; config: TrainingConfig } | { ok: false; errors: string[] };
 
@@ -129,11 +132,16 @@ function checkFolders(outputDir: string, backupDir: string): string[] {
 }
 
 /** Validates a parsed training.json and resolves its paths relative to `configPath`. */
-export function validateConfig(json: unknown, configPath: string): ConfigValidation {
+export function validateConfig(json: unknown, configPath: string, defaults: ConfigDefaults = {}): ConfigValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return { ok: false, errors: [`The config must be a JSON object, but it is ${describeValue(json)}`] };
   }
-  const input = json as Record<string, unknown>;
+  const input: Record<string, unknown> = { ...(json as Record<string, unknown>) };
+  for (const [field, value] of Object.entries(defaults)) {
+    if (value !== undefined && input[field] === undefined) {
+      input[field] = value;
+    }
+  }
   const errors: string[] = [];
 
   for (const [field, value] of Object.entries(input)) {
@@ -207,7 +215,7 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 }
 
 /** Parses the text of training.json; a syntax error names the line and column. */
-export function parseConfigText(text: string, configPath: string): ConfigValidation {
+export function parseConfigText(text: string, configPath: string, defaults: ConfigDefaults = {}): ConfigValidation {
   const parseErrors: ParseError[] = [];
   const json: unknown = parseJsonc(text, parseErrors, { disallowComments: true, allowTrailingComma: false });
   if (parseErrors.length > 0) {
@@ -218,18 +226,18 @@ export function parseConfigText(text: string, configPath: string): ConfigValidat
       errors: [`Malformed JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}. Fix the syntax and try again`],
     };
   }
-  return validateConfig(json, configPath);
+  return validateConfig(json, configPath, defaults);
 }
 
 /** Reads, parses and validates a config file; throws ConfigError naming every problem. */
-export function loadConfig(configPath: string): TrainingConfig {
+export function loadConfig(configPath: string, defaults: ConfigDefaults = {}): TrainingConfig {
   let text: string;
   try {
     text = fs.readFileSync(configPath, 'utf8');
   } catch (error) {
     throw new ConfigError(configPath, [`The config file cannot be read: ${(error as Error).message}`]);
   }
-  const result = parseConfigText(text, configPath);
+  const result = parseConfigText(text, configPath, defaults);
   if (!result.ok) {
     throw new ConfigError(configPath, result.errors);
   }

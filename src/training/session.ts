@@ -18,6 +18,7 @@ export interface SessionOptions {
   configPath: string;
   from?: string;
   backend?: ChildLaunch['backend'];
+  configDefaults?: ChildLaunch['configDefaults'];
   reporter: Reporter;
   /** Callbacks added after the backup callback. */
   callbacks?: TrainerCallback[];
@@ -95,7 +96,7 @@ function info(reporter: Reporter, component: string, message: string): void {
 /** Runs a whole training session and reports it through `options.reporter`; throws on a fatal error. */
 export async function runSession(options: SessionOptions): Promise<TrainResult> {
   const { reporter } = options;
-  const config = loadConfig(options.configPath);
+  const config = loadConfig(options.configPath, options.configDefaults);
   const backend = await chooseBackend(options.backend && options.backend !== 'auto' ? options.backend : config.backend);
   info(reporter, 'backend', t(messages.backendChosen, backend.name));
   for (const line of backend.skipped) {

@@ -170,6 +170,9 @@ export class Trainer {
       if (this.shouldSave()) {
         await this.saveCheckpoint();
       }
+      // Awaiting resolved promises runs only microtasks, so without this the background save's file I/O,
+      // IPC commands and signals would wait for the end of training.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
 
     const reason = this.step >= this.totalSteps && !this.stopRequested ? 'completed' : 'stopped';
