@@ -103,7 +103,15 @@
     const hasOtherMetrics = names.some((name) => scaleOf(name) === 'metric');
     const axes = [{ ...axis, label: labels.step }, { ...axis, label: labels.loss }];
     if (hasOtherMetrics) {
-      axes.push({ ...axis, scale: 'metric', side: 1, grid: { show: false }, label: labels.metric });
+      axes.push({
+        ...axis,
+        scale: 'metric',
+        side: 1,
+        grid: { show: false },
+        label: labels.metric,
+        // uPlot's default labels round to the tick step's decimals; four significant digits tell close ticks apart.
+        values: (u, splits) => splits.map((value) => String(Number(value.toPrecision(4)))),
+      });
     }
 
     const options = {
