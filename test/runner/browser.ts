@@ -46,7 +46,7 @@ export async function openWorkbench(url: string, viewport = { width: 1400, heigh
   };
 }
 
-/** Saves a full-page screenshot and returns its path, or undefined when the page is already gone. */
+/** Saves a screenshot of the page and returns its path, or undefined when the page is already gone. */
 export async function saveScreenshot(page: Page, file: string): Promise<string | undefined> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   try {

@@ -12,7 +12,7 @@ export const codeServerDir = path.join(repoRoot, '.tools', 'code-server');
 export const codeServerEntry = path.join(codeServerDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 
 export interface CodeServerOptions {
-  /** Folder for this session's profile, extensions, logs and screenshots; removed and created again. */
+  /** Folder for this session's profile, extensions and logs. It is emptied on start. */
   sessionDir: string;
   /** Folder opened as the workspace. */
   workspaceDir: string;
@@ -31,6 +31,51 @@ export interface CodeServer {
   /** Returns the vscode-remote URI that names a path on this server. */
   remoteUri(filePath: string): string;
   stop(): Promise<void>;
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock `<sessionDir>.lock` so that two test processes never share one session folder and its
+ * workspace, and returns the function that releases it. Waits while a live process holds the lock and
+ * takes over a lock whose process is gone.
+ */
+export async function lockSession(sessionDir: string, timeoutMs = 20 * 60_000): Promise<() => void> {
+  const lockPath = `${sessionDir}.lock`;
+  fs.mkdirSync(path.dirname(lockPath), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let announced = false;
+  for (;;) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw error;
+      }
+    }
+
+    const owner = Number(fs.readFileSync(lockPath, 'utf8'));
+    if (!Number.isInteger(owner) || owner <= 0 || !isProcessAlive(owner)) {
+      fs.rmSync(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for process ${owner} to release ${lockPath}`);
+    }
+    if (!announced) {
+      console.log(`[test] waiting for process ${owner}, which is using ${sessionDir}`);
+      announced = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }
 
 /** Returns a TCP port on 127.0.0.1 that was free a moment ago. */
@@ -73,7 +118,7 @@ async function waitForHealthy(baseUrl: string, child: ChildProcess, logPath: str
   throw new Error(`code-server did not answer on ${baseUrl}/healthz within ${timeoutMs / 1000} s; see ${logPath}`);
 }
 
-/** Starts code-server bound to 127.0.0.1 on a free port and waits until it answers its health check. */
+/** Starts code-server bound to 127.0.0.1 on a free port and waits until its /healthz endpoint returns 200. */
 export async function startCodeServer(options: CodeServerOptions): Promise<CodeServer> {
   if (!fs.existsSync(codeServerEntry)) {
     throw new Error(`code-server is not installed at ${codeServerEntry}. Run: node scripts/install-code-server.mjs`);
@@ -126,7 +171,7 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       // code-server writes a default config.yaml under $XDG_CONFIG_HOME on first start.
       XDG_CONFIG_HOME: path.join(options.sessionDir, 'config'),
       XDG_DATA_HOME: path.join(options.sessionDir, 'data'),
-      // An empty gallery turns off the marketplace, whose default is open-vsx.org; tests reach no other host.
+      // An empty gallery turns off the marketplace (open-vsx.org by default), so the server does not contact it.
       EXTENSIONS_GALLERY: '{}',
       ...options.env,
     },

@@ -11,10 +11,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { SuiteResults } from '../suite';
 import { openWorkbench, saveScreenshot } from './browser';
-import { outputRoot, repoRoot, startCodeServer } from './codeServer';
+import { lockSession, outputRoot, repoRoot, startCodeServer } from './codeServer';
 import { prepareWorkspace } from './workspace';
 
-/** Longest time the whole suite may take, in milliseconds, from opening the page to the results file. */
+/** Maximum time the whole suite may take, in milliseconds, from opening the page to the results file. */
 const suiteTimeoutMs = Number(process.env.TRAINING_BACKUPS_SUITE_TIMEOUT_MS ?? 10 * 60_000);
 
 export interface SuiteRunSummary {
@@ -53,6 +53,15 @@ function printResults(results: SuiteResults): void {
 export async function runInEditorSuite(options: { untrusted: boolean }): Promise<SuiteRunSummary> {
   const label = options.untrusted ? 'in-editor-untrusted' : 'in-editor';
   const sessionDir = path.join(outputRoot, label);
+  const unlock = await lockSession(sessionDir);
+  try {
+    return await runLockedSuite(label, sessionDir, options);
+  } finally {
+    unlock();
+  }
+}
+
+async function runLockedSuite(label: string, sessionDir: string, options: { untrusted: boolean }): Promise<SuiteRunSummary> {
   const workspaceDir = prepareWorkspace(path.join(outputRoot, `${label}-workspace`));
   const resultsPath = path.join(sessionDir, 'results.json');
   const suiteEntry = path.join(repoRoot, 'out', 'test', 'suite', 'index.js');
