@@ -51,23 +51,15 @@ export function bagOfWordsMatMul(indices: tf.Tensor, values: tf.Tensor | undefin
 
   const indexData = indices.dataSync();
   const valueData = values ? values.dataSync() : undefined;
-  for (const index of indexData) {
-    const valid = index === PADDING_INDEX || (Number.isInteger(index) && index >= 0 && index < vocabularySize);
-    if (!valid) {
-      throw new Error(
-        `bagOfWordsMatMul: word index ${index} is outside the vocabulary [0, ${vocabularySize}). ` +
-          `Pad rows with ${PADDING_INDEX}, and check that the model's inputDim matches the tokenizer's vocabulary size.`,
-      );
-    }
-  }
+  const words = { indexData, valueData, wordsPerRow, units };
 
   const multiply = tf.customGrad(((kernelInput: tf.Tensor) => {
     const output = new Float32Array(batchSize * units);
-    accumulateRows(indexData, valueData, wordsPerRow, units, kernelInput.dataSync() as Float32Array, output, 'gather');
+    addWordRows(words, kernelInput.dataSync() as Float32Array, output, vocabularySize);
 
     const gradFunc = (dy: tf.Tensor): tf.Tensor => {
       const kernelGradient = new Float32Array(vocabularySize * units);
-      accumulateRows(indexData, valueData, wordsPerRow, units, dy.dataSync() as Float32Array, kernelGradient, 'scatter');
+      scatterToWordRows(words, dy.dataSync() as Float32Array, kernelGradient);
       return tf.tensor2d(kernelGradient, [vocabularySize, units]);
     };
     return { value: tf.tensor2d(output, [batchSize, units]), gradFunc };
@@ -75,31 +67,54 @@ export function bagOfWordsMatMul(indices: tf.Tensor, values: tf.Tensor | undefin
   return multiply(kernel) as tf.Tensor2D;
 }
 
+/** The present words of a batch: slot j of row b has index indexData[b · wordsPerRow + j] and its value. */
+interface WordSlots {
+  indexData: ArrayLike<number>;
+  valueData: ArrayLike<number> | undefined;
+  wordsPerRow: number;
+  units: number;
+}
+
 /**
- * For each present word (row b, slot j) with index i and value v: 'gather' adds v · source[i] into target[b],
- * and 'scatter' adds v · source[b] into target[i]. Rows are `units` long.
+ * Adds value · kernel[index] into output[row] for every present word (the forward pass), and throws on an index
+ * outside [0, vocabularySize) that is not PADDING_INDEX. Checking here, in the one pass over the slots, keeps
+ * the check cheap: a separate for...of loop with Number.isInteger took longer than the sums.
  */
-function accumulateRows(
-  indexData: ArrayLike<number>,
-  valueData: ArrayLike<number> | undefined,
-  wordsPerRow: number,
-  units: number,
-  source: Float32Array,
-  target: Float32Array,
-  direction: 'gather' | 'scatter',
-): void {
-  for (let entry = 0; entry < indexData.length; entry++) {
-    const index = indexData[entry];
-    const value = valueData ? valueData[entry] : 1;
-    if (index === PADDING_INDEX || value === 0) {
+function addWordRows(words: WordSlots, kernel: Float32Array, output: Float32Array, vocabularySize: number): void {
+  const { indexData, valueData, wordsPerRow, units } = words;
+  for (let slot = 0; slot < indexData.length; slot++) {
+    const index = indexData[slot];
+    if (index === PADDING_INDEX) {
       continue;
     }
-    const wordOffset = index * units;
-    const rowOffset = ((entry / wordsPerRow) | 0) * units;
-    const from = direction === 'gather' ? wordOffset : rowOffset;
-    const to = direction === 'gather' ? rowOffset : wordOffset;
+    if (!(index >= 0 && index < vocabularySize && Math.floor(index) === index)) {
+      throw new Error(
+        `bagOfWordsMatMul: word index ${index} is outside the vocabulary [0, ${vocabularySize}). ` +
+          `Pad rows with ${PADDING_INDEX}, and check that the model's inputDim matches the tokenizer's vocabulary size.`,
+      );
+    }
+    const value = valueData === undefined ? 1 : valueData[slot];
+    const from = index * units;
+    const to = Math.floor(slot / wordsPerRow) * units;
     for (let k = 0; k < units; k++) {
-      target[to + k] += value * source[from + k];
+      output[to + k] += value * kernel[from + k];
+    }
+  }
+}
+
+/** Adds value · dy[row] into gradient[index] for every present word (the kernel gradient). */
+function scatterToWordRows(words: WordSlots, dy: Float32Array, gradient: Float32Array): void {
+  const { indexData, valueData, wordsPerRow, units } = words;
+  for (let slot = 0; slot < indexData.length; slot++) {
+    const index = indexData[slot];
+    if (index === PADDING_INDEX) {
+      continue;
+    }
+    const value = valueData === undefined ? 1 : valueData[slot];
+    const from = Math.floor(slot / wordsPerRow) * units;
+    const to = index * units;
+    for (let k = 0; k < units; k++) {
+      gradient[to + k] += value * dy[from + k];
     }
   }
 }
