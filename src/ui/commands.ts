@@ -123,7 +123,7 @@ async function startNewRun(c: CommandContext, run: Run) {
   return answer === resume ? startSession(c, run, 'resume') : undefined;
 }
 
-/** Returns the run of a tree node, or asks the user to pick one (picks the only one without asking). */
+/** Returns the run of a tree node, or the run the user picks in a quick pick (the only run without one). */
 async function runOf(c: CommandContext, node: TreeNode | undefined, placeHolder: string, filter: (run: Run) => boolean): Promise<Run | undefined> {
   if (node !== undefined) {
     return node.run;

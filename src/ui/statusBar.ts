@@ -58,6 +58,11 @@ export class StatusBarController extends Disposable {
   }
 
   private onSessionChanged(session: TrainingSession): void {
+    if (session.state === 'exited') {
+      // The result of the run matters more than the notice of its last backup.
+      this.notice = undefined;
+      clearTimeout(this.noticeTimer);
+    }
     this.displayedSession = session.isActive ? session : this.sessions.active()[0] ?? session;
     if (session.state === 'exited' && session.failure !== undefined) {
       this.failure = { runName: session.run.name, message: session.failure };

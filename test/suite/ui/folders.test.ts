@@ -74,6 +74,7 @@ describe('Folder rows', () => {
       global_step: 500,
       epoch: 1.0,
       log_history: [{ step: 500, loss: 0.42, epoch: 1.0 }],
+      best_model_checkpoint: 'hf-run/checkpoint-500',
     }));
 
     await vscode.workspace.getConfiguration('trainingBackups').update('extraOutputFolders', [huggingFaceDir], vscode.ConfigurationTarget.Workspace);
@@ -87,7 +88,8 @@ describe('Folder rows', () => {
     assert.ok(row, 'no row for checkpoint-500');
     assert.strictEqual(row.info.step, 500);
     assert.strictEqual(row.state, 'unverified');
-    assert.strictEqual(api.tree.getTreeItem(row).contextValue, 'checkpoint.unverified.readonly');
+    assert.strictEqual(row.best, true, 'best_model_checkpoint names this checkpoint');
+    assert.strictEqual(api.tree.getTreeItem(row).contextValue, 'checkpoint.unverified.best.readonly');
     assert.match(String(api.tree.getTreeItem(row).description), /^loss 0\.420 · /);
   });
 });

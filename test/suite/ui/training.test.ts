@@ -50,6 +50,7 @@ describe('Training from the sidebar', function () {
     const code = await session.exited;
     assert.strictEqual(code, 0, `the training process exited with ${code}; see the Training Backups log`);
     assert.strictEqual(session.finished?.reason, 'completed');
+    assert.strictEqual(api.statusBar.item.text, `$(check) ${trained.name} · step 150`);
 
     const checkpoints = await folderRows(api, trained, 'checkpoint');
     assert.deepStrictEqual(checkpoints.map((row) => row.info.step), [150, 100, 50]);
@@ -111,6 +112,7 @@ describe('Training from the sidebar', function () {
     assert.strictEqual((await started).startStep, 100);
     assert.strictEqual((await started).resumedFrom?.kind, 'backup');
     assert.strictEqual(progress.step, 101, 'the first step after restoring backup step 100 must be 101');
+    assert.match(api.statusBar.item.text, /^\$\(sync~spin\) .* · step 10\d\/150 · loss \d/);
     assert.strictEqual(await session.exited, 0);
     assert.ok(fs.existsSync(backup.info.path), 'restoring must leave the backup in place');
   });
