@@ -10,7 +10,7 @@ import * as fs from 'fs-extra';
 import { FileToWrite, commitFolder, folderName, listFolders, verifyFolder } from '../src/core';
 import { BenchRow } from './row';
 
-const RUNS = 3;
+const RUNS = 5;
 const FOLDER_MB = 200;
 const LISTED_FOLDERS = 10_000;
 

@@ -199,11 +199,11 @@ export async function commitFolder(
   const name = folderName(kind, step);
   checkFiles(files);
   const layer = options.writeLayer ?? defaultWriteLayer;
-  await fs.mkdirp(parentDir);
   const tempDir = path.join(parentDir, workName(TEMP_PREFIX, name));
   let manifest: Manifest;
 
   try {
+    await fs.mkdirp(parentDir);
     await fs.mkdir(tempDir);
     const entries = await writeAll(tempDir, files, layer);
     manifest = {
@@ -293,7 +293,7 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
 export async function deleteFolder(dir: string): Promise<void> {
   const name = path.basename(dir);
   if (!parseFolderName(name)) {
-    throw new Error(`Cannot delete "${dir}": only checkpoint-<step> and model_backup_step-<step> folders can be deleted here.`);
+    throw new Error(`Refusing to delete "${dir}": only checkpoint-<step> and model_backup_step-<step> folders are deleted.`);
   }
   const trash = path.join(path.dirname(dir), workName(TRASH_PREFIX, name));
   await fs.rename(dir, trash);

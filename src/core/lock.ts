@@ -8,8 +8,12 @@ import * as fs from 'fs-extra';
 import { isProcessAlive } from './layout';
 
 export const LOCK_NAME = '.training-backups.lock';
-// A takeover guard older than this was left by a crash during a takeover and is removed.
+// A takeover guard older than this was left by a crash during a takeover and is removed, whatever pid it names.
 const GUARD_STALE_MS = 10_000;
+const GUARD_WITHOUT_PID_STALE_MS = 1_000;
+const RETRY_DELAY_MS = 50;
+// Time to keep retrying while other processes take over or replace the lock.
+const ACQUIRE_TIMEOUT_MS = 5_000;
 
 interface LockRecord {
   pid: number;
@@ -51,6 +55,21 @@ async function tryCreate(file: string, record: LockRecord): Promise<boolean> {
   }
 }
 
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// Reports whether a takeover guard was left by a process that died during a takeover. The guard folder contains
+// the taker's pid. A guard without a pid (its taker died between mkdir and the write) is stale after a second.
+async function isGuardStale(guard: string): Promise<boolean> {
+  const stat = await fs.stat(guard).catch(() => undefined);
+  if (!stat) return false;
+  const age = Date.now() - stat.mtimeMs;
+  const pidText = await fs.readFile(path.join(guard, 'pid'), 'utf8').catch(() => undefined);
+  if (pidText === undefined) return age > GUARD_WITHOUT_PID_STALE_MS;
+  return !isProcessAlive(Number(pidText)) || age > GUARD_STALE_MS;
+}
+
 // Removes a stale lock under a guard folder (mkdir is atomic), so that two processes taking over the same
 // stale lock cannot remove each other's new lock.
 async function removeIfStill(file: string, stale: LockRecord | undefined): Promise<void> {
@@ -59,11 +78,12 @@ async function removeIfStill(file: string, stale: LockRecord | undefined): Promi
     await fs.mkdir(guard);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const stat = await fs.stat(guard).catch(() => undefined);
-    if (stat && Date.now() - stat.mtimeMs > GUARD_STALE_MS) await fs.remove(guard);
+    if (await isGuardStale(guard)) await fs.remove(guard);
+    await sleep(RETRY_DELAY_MS);
     return;
   }
   try {
+    await fs.writeFile(path.join(guard, 'pid'), String(process.pid));
     const current = await readRecord(file);
     if (current?.token === stale?.token) await fs.remove(file);
   } finally {
@@ -89,7 +109,8 @@ export async function acquireLock(dir: string, owner?: string): Promise<{ releas
     token: randomBytes(8).toString('hex'),
   };
 
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const deadline = Date.now() + ACQUIRE_TIMEOUT_MS;
+  while (Date.now() < deadline) {
     if (await tryCreate(file, record)) {
       return {
         async release() {
@@ -108,11 +129,11 @@ export async function acquireLock(dir: string, owner?: string): Promise<{ releas
         `${dir} is in use by ${describe(holder)}. Stop that run first, or use another output folder.`, holder.pid, file);
     }
     if (!holder) {
-      // The holder may be between creating and writing the file; give it a moment before calling it stale.
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The holder may be between creating and writing the file, so give it a moment before calling it stale.
+      await sleep(RETRY_DELAY_MS);
       if (await readRecord(file)) continue;
     }
     await removeIfStill(file, holder);
   }
-  throw new Error(`Failed to take the lock ${file} after 20 attempts; another process keeps replacing it. Try again.`);
+  throw new Error(`Timed out after ${ACQUIRE_TIMEOUT_MS / 1000} s taking the lock ${file}, because other processes keep replacing it. Try again.`);
 }

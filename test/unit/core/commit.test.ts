@@ -144,6 +144,15 @@ describe('core commit', () => {
     assert.deepEqual(await namesIn(dir), []);
   });
 
+  it('names the save when the parent is a file', async () => {
+    const parent = path.join(dir, 'not-a-folder');
+    await fs.writeFile(parent, 'a file');
+    const error = await commitFolder(parent, 'checkpoint', 3, weightsFor(3)).catch((caught: unknown) => caught);
+    assert.ok(error instanceof SaveError);
+    assert.match(error.message, /^Failed to save checkpoint-3 in .*not-a-folder: EEXIST/);
+    assert.equal(await fs.readFile(parent, 'utf8'), 'a file');
+  });
+
   it('rotates after a successful save', async () => {
     await commitSteps(dir, 'backup', [500, 1000]);
     const result = await saveAndRotate(dir, 'backup', 1500, weightsFor(1500), { rotation: { keepNewest: 2 } });
@@ -163,7 +172,7 @@ describe('core commit', () => {
     await deleteFolder(saved);
     assert.deepEqual(await namesIn(dir), []);
     await fs.mkdirp(path.join(dir, 'runs'));
-    await assert.rejects(deleteFolder(path.join(dir, 'runs')), /Cannot delete .*runs/);
+    await assert.rejects(deleteFolder(path.join(dir, 'runs')), /Refusing to delete .*runs/);
     assert.deepEqual(await namesIn(dir), ['runs']);
   });
 

@@ -69,6 +69,21 @@ describe('core lock', () => {
     await second.release();
   });
 
+  it('recovers from a takeover cut short', async () => {
+    holder = await startHolder(dir);
+    await killAndWait(holder);
+    // A taker killed between creating the guard folder and writing its pid leaves an empty guard.
+    await fs.mkdir(path.join(dir, `${LOCK_NAME}.takeover`));
+
+    const started = Date.now();
+    const lock = await acquireLock(dir, 'after crash');
+    const waitedMs = Date.now() - started;
+    await lock.release();
+
+    assert.ok(waitedMs < 4000, `waited ${waitedMs} ms for a guard left by a dead taker`);
+    assert.equal(await fs.pathExists(path.join(dir, `${LOCK_NAME}.takeover`)), false);
+  });
+
   it('replaces a garbled lock file', async () => {
     await fs.writeFile(path.join(dir, LOCK_NAME), '{"pid": 12');
     const lock = await acquireLock(dir);
