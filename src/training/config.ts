@@ -101,6 +101,9 @@ const rules: Record<string, FieldRule> = {
 
 const requiredFields = ['outputDir', 'backupDir', 'recipe'];
 
+/** Every key training.json may contain, in the order of the documentation. */
+export const configFields: readonly string[] = Object.keys(rules);
+
 function describeValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }

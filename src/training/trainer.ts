@@ -48,6 +48,7 @@ export class Trainer {
   private bestModelCheckpoint: string | undefined;
   private latestMetrics: Record<string, number> = {};
   private lastSavedStep = -1;
+  private lastEvaluatedStep = -1;
   private lossWindow: number[] = [];
   private stopRequested = false;
   private saveRequested = false;
@@ -181,7 +182,7 @@ export class Trainer {
     }
     if ((reason === 'stopped' || config.saveStrategy !== 'no') && this.step > this.lastSavedStep) {
       await this.saveCheckpoint();
-    } else if (config.evalSteps === undefined && this.data.evalX) {
+    } else if (this.step !== this.lastEvaluatedStep) {
       await this.evaluate();
     }
     await this.saver.flush();
@@ -250,6 +251,7 @@ export class Trainer {
       const result = lossAndAccuracy(this.options.recipe.loss, evalY, predictions);
       return [result.loss.dataSync()[0], result.accuracy?.dataSync()[0]];
     });
+    this.lastEvaluatedStep = this.step;
     const metrics: Record<string, number> = { eval_loss: loss };
     if (accuracy !== undefined) {
       metrics.eval_accuracy = accuracy;
@@ -280,7 +282,7 @@ export class Trainer {
   /** Copies the state out of the backend now, then writes the checkpoint (and callbacks' saves) in the background. */
   private async saveCheckpoint(): Promise<void> {
     const { config, reporter } = this.options;
-    if (config.evalSteps === undefined && this.data.evalX) {
+    if (config.evalSteps === undefined && this.step !== this.lastEvaluatedStep) {
       await this.evaluate();
     }
     const position = this.position();
