@@ -15,7 +15,7 @@ export interface Counts {
 
 export const PROFILES: Record<'ci' | 'soak', Counts> = {
   ci: { coreKills: 40, trainerKills: 30, corruptions: 100, diskFull: 12, locks: 4 },
-  soak: { coreKills: 400, trainerKills: 200, corruptions: 1000, diskFull: 60, locks: 20 },
+  soak: { coreKills: 200, trainerKills: 200, corruptions: 1000, diskFull: 60, locks: 20 },
 };
 
 export interface TrialFailure {
@@ -67,7 +67,7 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  /** An integer in [min, max]. */
+  /** Returns a random integer in [min, max], both included. */
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }

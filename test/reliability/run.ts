@@ -1,5 +1,5 @@
 // Entry point of the reliability suite: runs every scenario with the chosen profile's counts, prints a
-// table of trials, survivals and failures, and exits non-zero when any trial lost or damaged saved work.
+// table of trials, survivals and failures, and exits non-zero when any trial fails.
 //   node out/test/reliability/run.js [--profile ci|soak] [--only NAME] [--seed N] [--keep]
 // With CI=true a scenario that could not run (no built trainer, no root for mounts) counts as a failure.
 import * as fs from 'fs-extra';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 export interface ConfigCase {
   name: string;
-  /** The training.json text; "{{dir}}" is replaced by the folder that holds the config. */
+  /** The training.json text; "{{dir}}" is replaced by the folder that contains the config. */
   text: string;
   /** The exact messages expected; "{{dir}}" is replaced as above. Empty for a config that must be valid. */
   errors: string[];

@@ -1,6 +1,6 @@
 // Bad input at the checkpoint store: foreign folder names, damaged or hostile manifests, unusual paths and
-// folders that cannot be written. Each case gets a fresh run with two checkpoints and two backups; the
-// runner snapshots it before and after, and only the paths a case returns may disappear.
+// folders that cannot be written. Each case gets a fresh run with two checkpoints and two backups. The
+// runner snapshots it before and after, and only the paths that a case returns may disappear.
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'fs-extra';
 import * as os from 'node:os';

@@ -14,14 +14,15 @@ const KILL_WINDOW_MS = 900;
 const READY_TIMEOUT_MS = 15_000;
 
 interface KillOutcome {
-  committed: Record<FolderKind, number>;
+  /** Steps the writer reported as committed; it may have committed more before the kill. */
+  committed: Record<FolderKind, number[]>;
   exitedOnItsOwn: boolean;
   stderr: string;
 }
 
 async function runWriterAndKill(launch: CoreWriterLaunch, delayMs: number): Promise<KillOutcome> {
   const child = fork(path.join(__dirname, '..', 'workers', 'core-writer.js'), [JSON.stringify(launch)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  const outcome: KillOutcome = { committed: { checkpoint: 0, backup: 0 }, exitedOnItsOwn: false, stderr: '' };
+  const outcome: KillOutcome = { committed: { checkpoint: [], backup: [] }, exitedOnItsOwn: false, stderr: '' };
   child.stderr?.on('data', (chunk: Buffer) => (outcome.stderr += chunk.toString()));
 
   let killed = false;
@@ -33,7 +34,7 @@ async function runWriterAndKill(launch: CoreWriterLaunch, delayMs: number): Prom
         clearTimeout(timer);
         resolve();
       } else if (message.type === 'committed') {
-        outcome.committed[message.kind] = Math.max(outcome.committed[message.kind], message.step);
+        outcome.committed[message.kind].push(message.step);
       }
     });
     child.on('exit', () => {
@@ -73,7 +74,10 @@ export const coreKillScenario: Scenario = {
   async run(context: ScenarioContext): Promise<ScenarioResult[]> {
     let outputDir = '';
     let backupDir = '';
-    const highestCommitted: Record<FolderKind, number> = { checkpoint: 0, backup: 0 };
+    // Per run of 10 trials: the highest checkpoint step and the backup steps the writer reported as committed.
+    // A kill between a checkpoint and its backup skips that backup, so backup steps can have gaps.
+    let highestCheckpoint = 0;
+    const committedBackups = new Set<number>();
     const landed = { insideCommit: 0, insideDelete: 0, between: 0 };
 
     const result = await runTrials('kill core writer', context.counts.coreKills, async (trial) => {
@@ -83,14 +87,14 @@ export const coreKillScenario: Scenario = {
         backupDir = path.join(runDir, 'backups');
         await fs.ensureDir(outputDir);
         await fs.ensureDir(backupDir);
-        highestCommitted.checkpoint = 0;
-        highestCommitted.backup = 0;
+        highestCheckpoint = 0;
+        committedBackups.clear();
       }
 
       const resumeFrom = await latestValid(outputDir, 'checkpoint');
       check(
-        (resumeFrom?.step ?? 0) >= highestCommitted.checkpoint,
-        `newest valid checkpoint is step ${resumeFrom?.step} but step ${highestCommitted.checkpoint} was committed`,
+        (resumeFrom?.step ?? 0) >= highestCheckpoint,
+        `newest valid checkpoint is step ${resumeFrom?.step} but step ${highestCheckpoint} was committed`,
       );
       const launch: CoreWriterLaunch = {
         outputDir,
@@ -101,8 +105,8 @@ export const coreKillScenario: Scenario = {
       };
       const outcome = await runWriterAndKill(launch, context.rng.int(0, KILL_WINDOW_MS));
       check(!outcome.exitedOnItsOwn, `core writer exited before the kill: ${outcome.stderr.trim()}`);
-      highestCommitted.checkpoint = Math.max(highestCommitted.checkpoint, outcome.committed.checkpoint);
-      highestCommitted.backup = Math.max(highestCommitted.backup, outcome.committed.backup);
+      highestCheckpoint = Math.max(highestCheckpoint, ...outcome.committed.checkpoint);
+      outcome.committed.backup.forEach((step) => committedBackups.add(step));
 
       const leftovers = [...(await fs.readdir(outputDir)), ...(await fs.readdir(backupDir))];
       if (leftovers.some((name) => name.startsWith('.tmp-'))) {
@@ -115,18 +119,17 @@ export const coreKillScenario: Scenario = {
 
       const checkpoints = await checkFolders(outputDir, 'checkpoint');
       const backups = await checkFolders(backupDir, 'backup');
-      const committedCheckpoints = highestCommitted.checkpoint === 0 ? 0 : highestCommitted.checkpoint;
       check(
-        checkpoints >= Math.min(KEEP_NEWEST, committedCheckpoints),
-        `${checkpoints} valid checkpoints left after step ${committedCheckpoints} was committed (keepNewest ${KEEP_NEWEST})`,
+        checkpoints >= Math.min(KEEP_NEWEST, highestCheckpoint),
+        `${checkpoints} valid checkpoints left after step ${highestCheckpoint} was committed (keepNewest ${KEEP_NEWEST})`,
       );
       check(
-        backups >= Math.min(KEEP_NEWEST, highestCommitted.backup),
-        `${backups} valid backups left after step ${highestCommitted.backup} was committed (keepNewest ${KEEP_NEWEST})`,
+        backups >= Math.min(KEEP_NEWEST, committedBackups.size),
+        `${backups} valid backups left after ${committedBackups.size} were committed (keepNewest ${KEEP_NEWEST})`,
       );
 
       const newest = await latestValid(outputDir, 'checkpoint');
-      check((newest?.step ?? 0) >= highestCommitted.checkpoint, `newest valid checkpoint ${newest?.step} is older than committed step ${highestCommitted.checkpoint}`);
+      check((newest?.step ?? 0) >= highestCheckpoint, `newest valid checkpoint ${newest?.step} is older than committed step ${highestCheckpoint}`);
       if (newest) {
         const state = await readTrainerState(newest.path);
         check(state?.globalStep === newest.step, `${newest.path}: trainer_state global_step is ${state?.globalStep}, expected ${newest.step}`);

@@ -70,16 +70,16 @@ export const corruptionScenario: Scenario = {
       try {
         const change = await mutate(rng, path.join(folder, fileName), mutation);
         const verification = await verifyFolder(folder);
-        const what = `${path.basename(folder)}/${fileName} ${change}`;
-        check(verification.state !== 'ok', `verifyFolder found nothing wrong after: ${what}`);
+        const description = `${path.basename(folder)}/${fileName} ${change}`;
+        check(verification.state !== 'ok', `verifyFolder found nothing wrong after: ${description}`);
         if (fileName !== 'manifest.json') {
-          const named = verification.state === 'corrupt' ? verification.file : 'reason' in verification ? verification.reason : '';
-          check(named.includes(fileName), `verifyFolder did not name ${fileName} after ${what}: ${JSON.stringify(verification)}`);
+          const named = verification.state === 'corrupt' ? verification.file : verification.reason;
+          check(named.includes(fileName), `verifyFolder did not name ${fileName} after ${description}: ${JSON.stringify(verification)}`);
         }
 
         const newest = await latestValid(live[kind], kind);
         const expected = step === FOLDERS_PER_KIND * 10 ? step - 10 : FOLDERS_PER_KIND * 10;
-        check(newest?.step === expected, `latestValid returned step ${newest?.step} after ${what}, expected ${expected}`);
+        check(newest?.step === expected, `latestValid returned step ${newest?.step} after ${description}, expected ${expected}`);
       } finally {
         await fs.remove(folder);
         await fs.copy(path.join(pristine, path.relative(context.workDir, folder)), folder);

@@ -1,7 +1,7 @@
-// Disk full, core level: the output and backup folders live on a small tmpfs mounted by the test, and each
+// Disk full, core level. The output and backup folders live on a small tmpfs that the test mounts. Each
 // trial commits a folder whose size is drawn around the free space, so the failure lands in a data file,
-// in manifest.json or not at all. A failed commit must leave every earlier folder intact and say
-// which folder and "no space left".
+// in manifest.json or not at all. A failed commit must leave every earlier folder intact, and its error
+// must name the folder and say "no space left".
 import * as fs from 'fs-extra';
 import * as path from 'node:path';
 import { cleanStaleTemp, commitFolder, deleteFolder, folderName, FolderKind, listFolders, verifyFolder } from '../../../src/core';

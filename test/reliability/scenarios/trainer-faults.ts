@@ -2,7 +2,7 @@
 // resume and restore, and two training processes on one output folder.
 import * as fs from 'fs-extra';
 import * as path from 'node:path';
-import { listFolders, verifyFolder } from '../../../src/core';
+import { latestValid, listFolders, verifyFolder } from '../../../src/core';
 import { check, lostOrChanged, Rng, runTrials, Scenario, ScenarioContext, ScenarioResult, snapshotTree } from '../harness';
 import { freeBytes, mountReadOnlyBind, mountTmpfs, unmount } from '../mounts';
 import { createRun, killAndWait, requireCli, RunConfig, RunFolder, runCli, startCli, waitForOutput } from '../trainer-run';
@@ -18,8 +18,8 @@ async function setMaxSteps(run: RunFolder, maxSteps: number): Promise<void> {
 }
 
 /**
- * Trains 20 steps on a 1 MiB tmpfs, fills it up to `freeLeft` bytes, resumes to step 40 and checks what the
- * trainer does: with no space at all it fails to take the lock and exits 1; with a little space it trains on
+ * Trains 20 steps on a 1 MiB tmpfs, fills it until `freeLeft` bytes are free, and resumes to step 40.
+ * With no space at all the trainer fails to take the lock and exits 1. With a little space it trains on
  * without saving and exits 0. Either way nothing saved before is lost, and after freeing space it resumes.
  */
 async function diskFullTrial(context: ScenarioContext, rng: Rng, trial: number, outcomes: Map<string, number>): Promise<void> {
@@ -107,6 +107,29 @@ async function corruptionTrial(context: ScenarioContext, rng: Rng, pristine: Run
   const lost = lostOrChanged(before, await snapshotTree(run.dir));
   check(lost.length === 0, `a refused restore changed saved files: ${lost.join('; ')}`);
   await fs.remove(run.dir);
+}
+
+/**
+ * Corrupts the final checkpoint of a finished run and resumes it: the run falls back one checkpoint, trains
+ * to the final step again, and must end with a valid checkpoint at that step.
+ */
+async function resaveTrial(context: ScenarioContext, pristine: RunFolder): Promise<void> {
+  const dir = path.join(context.workDir, 'resave');
+  await fs.copy(pristine.dir, dir);
+  const outputDir = path.join(dir, 'output');
+  const final = path.join(outputDir, `checkpoint-${FIRST_STEPS}`);
+  const weights = await fs.readFile(path.join(final, 'weights.bin'));
+  weights[0] ^= 0xff;
+  await fs.writeFile(path.join(final, 'weights.bin'), weights);
+
+  const resumed = await runCli(['resume', path.join(dir, 'training.json')]);
+  check(resumed.status === 0, `resume past the corrupt final checkpoint exited with ${resumed.status}:\n${resumed.output}`);
+  const newest = await latestValid(outputDir, 'checkpoint');
+  check(
+    newest?.step === FIRST_STEPS,
+    `after resuming past the corrupt checkpoint-${FIRST_STEPS}, the newest valid checkpoint is ${newest?.name}:\n${resumed.output}`,
+  );
+  await fs.remove(dir);
 }
 
 /** Starts a long run, checks that a second one on the same folder is refused, kills the first and resumes. */
@@ -213,11 +236,13 @@ async function runTrainerFaults(context: ScenarioContext): Promise<ScenarioResul
     corruptionTrial(context, rng, pristine, trial),
   );
 
+  const resave = await runTrials('trainer: re-save a corrupt step', 1, () => resaveTrial(context, pristine));
+
   const twoRuns = await runTrials('trainer: two runs', context.counts.locks, (trial) => twoRunsTrial(context, trial));
   const paths = await runTrials('trainer: output paths', pathCases.length + 1, (trial) =>
     trial < pathCases.length ? pathTrial(context, trial) : unicodePathTrial(context),
   );
-  return [diskFull, corruption, twoRuns, paths];
+  return [diskFull, corruption, resave, twoRuns, paths];
 }
 
 export const trainerFaultsScenario: Scenario = { name: 'trainer faults', run: runTrainerFaults };

@@ -1,6 +1,6 @@
-// Kill at random moments, trainer level: the CLI trains a small run and is SIGKILLed one to three times at
-// random moments, each time resumed from the newest valid checkpoint; the finished run's weights must equal
-// those of a run that was never interrupted (the cpu backend is deterministic).
+// Kill at random moments, trainer level. The CLI trains a small run and is SIGKILLed one to three times at
+// random moments, and each time it is resumed from the newest valid checkpoint. The finished run's weights
+// must equal those of a run that was never interrupted, because the cpu backend is deterministic.
 import { createHash } from 'node:crypto';
 import * as fs from 'fs-extra';
 import * as path from 'node:path';
@@ -11,9 +11,9 @@ import { createRun, killAndWait, requireCli, RunConfig, RunFolder, runCli, start
 const RUN: RunConfig = { maxSteps: 60, saveSteps: 5, saveTotalLimit: 2, totalBackupLimit: 3 };
 /**
  * Upper bound of the random delay before a kill, in milliseconds. A quarter of the kills count from the
- * process start (so some land in startup: lock takeover, cleanup of stale folders); the rest count from the
- * "Started training" line, so that they land inside training however loaded the machine is. The 60 steps
- * take about 0.8 s on an idle machine.
+ * process start, so some land in the lock takeover and the cleanup of stale folders. The rest count from the
+ * "Started training" line, so they land inside training however loaded the machine is. The 60 steps take
+ * about 0.8 s on an idle machine.
  */
 const KILL_WINDOW_MS = 900;
 const STARTED_TIMEOUT_MS = 60_000;
