@@ -9,7 +9,9 @@ import {
   FolderKind, MANIFEST_NAME, PIN_MARKER_PREFIX, TEMP_PREFIX, TRASH_PREFIX,
   folderName, isProcessAlive, looksLikeHuggingFace, parseFolderName,
 } from './layout';
-import { Manifest, ManifestFile, MANIFEST_FORMAT, checkRelativeName, isReservedName, readManifest } from './manifest';
+import {
+  Manifest, ManifestFile, MANIFEST_FORMAT, checkRelativeName, isReservedName, readManifest, serializeManifest,
+} from './manifest';
 import {
   BACKUP_STATE_NAME, Summary, TRAINER_STATE_NAME,
   mergeMetaIntoSummary, summarizeBackupState, summarizeTrainerState, toTrainerState,
@@ -215,7 +217,7 @@ export async function commitFolder(
       summary: summarizeFiles(files, options.meta),
       ...(options.meta ? { meta: options.meta } : {}),
     };
-    await writeHashedFile(path.join(tempDir, MANIFEST_NAME), Buffer.from(JSON.stringify(manifest, null, 2)), layer);
+    await writeHashedFile(path.join(tempDir, MANIFEST_NAME), Buffer.from(serializeManifest(manifest)), layer);
     for (const dir of new Set(files.map((file) => path.dirname(path.join(tempDir, ...file.name.split('/')))))) {
       await fsyncDir(dir);
     }

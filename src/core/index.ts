@@ -12,7 +12,7 @@ export { FolderExistsError, SaveError, cleanStaleTemp, commitFolder, defaultWrit
 export type { Manifest, ManifestFile, ManifestRead } from './manifest';
 export { readManifest } from './manifest';
 export type { Verification } from './verify';
-export { hashFile, verifyFolder } from './verify';
+export { checkManifestIntegrity, hashFile, verifyFolder } from './verify';
 export type { FolderInfo, RunListing } from './listing';
 export { latestValid, listFolders, listRun, setPinned } from './listing';
 export type { PreservationPolicy, RotationOptions } from './rotation';

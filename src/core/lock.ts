@@ -45,14 +45,33 @@ function describe(record: LockRecord): string {
   return `process ${record.pid} on ${record.hostname} (${record.owner ?? record.command}), started ${record.started}`;
 }
 
+// Creates the lock file with 'wx', so exactly one process succeeds. A file whose content cannot be written
+// (for example on a full disk) is removed again, so that it does not look like a crashed holder's lock.
 async function tryCreate(file: string, record: LockRecord): Promise<boolean> {
+  let handle: fs.promises.FileHandle;
   try {
-    await fs.writeFile(file, JSON.stringify(record, null, 2), { flag: 'wx' });
-    return true;
+    handle = await fs.promises.open(file, 'wx');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw error;
+    throw lockFailure(file, error);
   }
+  try {
+    await handle.writeFile(JSON.stringify(record, null, 2));
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await fs.remove(file).catch(() => undefined);
+    throw lockFailure(file, error);
+  }
+  return true;
+}
+
+function lockFailure(file: string, cause: unknown): Error {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const advice = code === 'ENOSPC' || code === 'EDQUOT'
+    ? 'Free disk space and start again.'
+    : 'Check that the folder exists, is a folder and is writable, then start again.';
+  return new Error(`Failed to create the lock file ${file}: ${(cause as Error).message}. ${advice}`, { cause });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -98,8 +117,10 @@ async function removeIfStill(file: string, stale: LockRecord | undefined): Promi
  * NOTE: a holder's pid is not compared with its start time, so a dead holder whose pid was reused looks alive.
  */
 export async function acquireLock(dir: string, owner?: string): Promise<{ release(): Promise<void> }> {
-  await fs.mkdirp(dir);
   const file = path.join(dir, LOCK_NAME);
+  await fs.mkdirp(dir).catch((error: unknown) => {
+    throw lockFailure(file, error);
+  });
   const record: LockRecord = {
     pid: process.pid,
     hostname: os.hostname(),

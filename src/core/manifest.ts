@@ -1,5 +1,6 @@
 // The manifest written last into every folder we commit. Its presence and validity mark the folder complete.
 
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
 import { FolderKind, MANIFEST_NAME } from './layout';
@@ -23,10 +24,12 @@ export interface Manifest {
   /** Numbers shown in listings without reading other files: epoch, loss and metrics such as eval_loss. */
   summary: { epoch?: number; loss?: number; metrics: Record<string, number> };
   meta?: Record<string, unknown>;
+  /** sha256 of the manifest text before this field, so that a changed byte anywhere in the manifest is detected. */
+  manifestSha256?: string;
 }
 
 export type ManifestRead =
-  | { state: 'ok'; manifest: Manifest }
+  | { state: 'ok'; manifest: Manifest; text: string }
   | { state: 'missing' }
   | { state: 'invalid'; reason: string; file?: string };
 
@@ -118,6 +121,27 @@ function normalizeSummary(value: unknown): Manifest['summary'] {
   return summary;
 }
 
+// The checksum is the last field, and it covers the exact bytes before it, whitespace included.
+const CHECKSUM_TAIL = /,\n  "manifestSha256": "([0-9a-f]{64})"\n\}\n$/;
+
+/** Serializes a manifest as indented JSON ending with its own checksum field, manifestSha256. */
+export function serializeManifest(manifest: Manifest): string {
+  const { manifestSha256: _previous, ...body } = manifest;
+  const prefix = JSON.stringify(body, null, 2).slice(0, -2); // Cuts the closing "\n}".
+  const digest = createHash('sha256').update(prefix).digest('hex');
+  return `${prefix},\n  "manifestSha256": "${digest}"\n}\n`;
+}
+
+/** Checks the manifest's own checksum. Returns the problem, or undefined when the text is unchanged since it was written. */
+export function checkManifestChecksum(text: string): string | undefined {
+  const match = CHECKSUM_TAIL.exec(text);
+  if (!match) {
+    return 'manifest.json has no valid manifestSha256 field at its end, so it was changed or not written by this extension';
+  }
+  const digest = createHash('sha256').update(text.slice(0, match.index)).digest('hex');
+  return digest === match[1] ? undefined : 'manifest.json was changed after it was written (its manifestSha256 does not match)';
+}
+
 /** Parses manifest text. Never throws: a garbled manifest comes back as 'invalid' with the reason. */
 export function parseManifest(text: string): ManifestRead {
   if (text.trim().length === 0) {
@@ -135,7 +159,7 @@ export function parseManifest(text: string): ManifestRead {
   }
   const manifest = value as Manifest;
   manifest.summary = normalizeSummary(manifest.summary);
-  return { state: 'ok', manifest };
+  return { state: 'ok', manifest, text };
 }
 
 /** Reads and validates `<dir>/manifest.json`. Never throws for a missing or garbled manifest. */

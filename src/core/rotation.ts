@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { deleteFolder } from './atomic';
 import { FolderKind } from './layout';
 import { FolderInfo, listFolders } from './listing';
-import { Verification, verifyFolder } from './verify';
+import { Verification, checkManifestIntegrity, verifyFolder } from './verify';
 
 export interface RotationOptions {
   /** Number of newest valid folders to keep; 0, negative or undefined keeps everything. */
@@ -147,7 +147,16 @@ export async function rotate(parentDir: string, kind: FolderKind, options: Rotat
   if (policies.length === 0) {
     return [];
   }
-  const doomed = await selectForDeletion(await listFolders(parentDir, kind), policies);
+  const folders = await listFolders(parentDir, kind);
+  // Policies read steps, pins and metrics from the manifests, so a changed manifest must not take part.
+  for (const info of folders) {
+    const problem = info.complete ? await checkManifestIntegrity(info.path) : undefined;
+    if (problem) {
+      info.complete = false;
+      info.problem = problem;
+    }
+  }
+  const doomed = await selectForDeletion(folders, policies);
   const deleted: string[] = [];
   for (const info of doomed) {
     await deleteFolder(info.path);

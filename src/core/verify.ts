@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
 import { MANIFEST_NAME, looksLikeHuggingFace, parseFolderName } from './layout';
-import { readManifest } from './manifest';
+import { checkManifestChecksum, readManifest } from './manifest';
 
 export type Verification =
   | { state: 'ok' }
@@ -29,6 +29,17 @@ export async function hashFile(file: string, buffer: Buffer = Buffer.allocUnsafe
     await handle.close();
   }
   return hash.digest('hex');
+}
+
+/**
+ * Checks that a folder's manifest.json is unchanged since it was written, without hashing the other files.
+ * Returns the problem, or undefined when the manifest is intact.
+ */
+export async function checkManifestIntegrity(dir: string): Promise<string | undefined> {
+  const read = await readManifest(dir);
+  if (read.state === 'missing') return 'no manifest.json';
+  if (read.state === 'invalid') return read.reason;
+  return checkManifestChecksum(read.text);
 }
 
 /**
@@ -57,6 +68,10 @@ export async function verifyFolder(dir: string): Promise<Verification> {
   }
 
   const manifest = read.manifest;
+  const checksumProblem = checkManifestChecksum(read.text);
+  if (checksumProblem) {
+    return { state: 'corrupt', file: MANIFEST_NAME, reason: checksumProblem };
+  }
   const parsed = parseFolderName(path.basename(dir));
   if (parsed && (parsed.kind !== manifest.kind || parsed.step !== manifest.step)) {
     return {

@@ -84,6 +84,13 @@ describe('core lock', () => {
     assert.equal(await fs.pathExists(path.join(dir, `${LOCK_NAME}.takeover`)), false);
   });
 
+  it('explains an unusable folder', async () => {
+    const file = path.join(dir, 'a-file');
+    await fs.writeFile(file, 'not a folder');
+    await assert.rejects(acquireLock(file), /^Error: Failed to create the lock file .*a-file.*EEXIST.*is a folder and is writable/);
+    await assert.rejects(acquireLock(path.join(file, 'below')), /Failed to create the lock file .*ENOTDIR/);
+  });
+
   it('replaces a garbled lock file', async () => {
     await fs.writeFile(path.join(dir, LOCK_NAME), '{"pid": 12');
     const lock = await acquireLock(dir);

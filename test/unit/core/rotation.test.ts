@@ -47,6 +47,20 @@ describe('core rotation', () => {
     assert.deepEqual(await namesIn(dir), ['checkpoint-200', 'checkpoint-400']);
   });
 
+  it('ignores a changed best metric', async () => {
+    for (const [step, evalLoss] of [[100, 0.9], [200, 0.2], [300, 0.5]]) {
+      await commitFolder(dir, 'checkpoint', step, weightsFor(step), { meta: { eval_loss: evalLoss } });
+    }
+    const manifestFile = path.join(dir, 'checkpoint-100', 'manifest.json');
+    await fs.writeFile(manifestFile, (await fs.readFile(manifestFile, 'utf8')).replace('"eval_loss": 0.9', '"eval_loss": 0.1'));
+
+    const deleted = await rotate(dir, 'checkpoint', { keepNewest: 1, best: { metric: 'eval_loss', greaterIsBetter: false } });
+
+    // 100's manifest was changed, so it is neither the best nor deleted; 200 is the real best.
+    assert.deepEqual(deleted, []);
+    assert.deepEqual(await namesIn(dir), ['checkpoint-100', 'checkpoint-200', 'checkpoint-300']);
+  });
+
   it('keeps one when best is latest', async () => {
     for (const [step, accuracy] of [[100, 0.5], [200, 0.6], [300, 0.8]]) {
       await commitFolder(dir, 'checkpoint', step, weightsFor(step, { accuracy }));

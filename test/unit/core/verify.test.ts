@@ -89,6 +89,27 @@ describe('core verify', () => {
     assert.match(listed[0].problem ?? '', /not valid JSON/);
   });
 
+  it('detects any changed manifest byte', async () => {
+    const saved = await commitFolder(dir, 'checkpoint', 100, weightsFor(100), { meta: { eval_loss: 0.25 } });
+    const manifestFile = path.join(saved, 'manifest.json');
+    const original = await fs.readFile(manifestFile, 'utf8');
+    const edits: Array<[string, string]> = [
+      ['"eval_loss": 0.25', '"eval_loss": 0.15'],
+      ['\n  "kind"', '\n\t "kind"'],
+      ['"created": "2', '"created": "1'],
+    ];
+
+    for (const [from, to] of edits) {
+      assert.ok(original.includes(from), from);
+      await fs.writeFile(manifestFile, original.replace(from, to));
+      const result = await verifyFolder(saved);
+      assert.equal(result.state, 'corrupt', from);
+      assert.ok(result.state === 'corrupt' && result.file === 'manifest.json' && /manifestSha256/.test(result.reason), from);
+    }
+    await fs.writeFile(manifestFile, original);
+    assert.deepEqual(await verifyFolder(saved), { state: 'ok' });
+  });
+
   it('reports a manifest copied to another step', async () => {
     const saved = await commitFolder(dir, 'checkpoint', 100, weightsFor(100));
     const renamed = path.join(dir, 'checkpoint-200');
