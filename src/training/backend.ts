@@ -70,5 +70,5 @@ export async function chooseBackend(choice: BackendChoice = 'auto'): Promise<Cho
     }
     skipped.push(t(messages.backendSkipped, name, reason));
   }
-  throw new Error(`No tfjs backend could be activated: ${skipped.join('; ')}`);
+  throw new Error(t(messages.noBackend, skipped.join('; ')));
 }

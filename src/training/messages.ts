@@ -31,6 +31,10 @@ export const messages = {
   staleTempRemoved: 'Removed {0} left by an interrupted save.',
   lockHeld: 'Another training process (pid {0}) is using {1}. Stop it first or wait for it to finish.',
   nothingSaved: 'Nothing is saved yet in {0} or {1}.',
+  trainHasCheckpoints: '{0} already has checkpoints (newest: {1}). Use "resume" to continue that run, or set another outputDir to start a new one.',
+  restoreNeedsBackup: 'Restore needs a backup folder (model_backup_step-N) to start from.',
+  callbackFailed: 'A training callback failed: {0}',
+  noBackend: 'No tfjs backend could be activated: {0}',
 } as const;
 
 export type MessageKey = keyof typeof messages;

@@ -67,15 +67,13 @@ async function chooseStartPoint(options: SessionOptions, config: TrainingConfig)
     const existing = await listFolders(config.outputDir, 'checkpoint');
     if (existing.length > 0) {
       const newest = existing[existing.length - 1];
-      throw new Error(
-        `${config.outputDir} already has checkpoints (newest: ${newest.name}). Use "resume" to continue that run, or set another outputDir to start a new one.`,
-      );
+      throw new Error(t(messages.trainHasCheckpoints, config.outputDir, newest.name));
     }
     return { kind: 'fresh' };
   }
   if (options.mode === 'restore') {
     if (!options.from) {
-      throw new Error('restore needs the backup folder to start from: pass --from DIR (a model_backup_step-N folder).');
+      throw new Error(t(messages.restoreNeedsBackup));
     }
     const from = path.resolve(options.from);
     await requireValidFolder(from);

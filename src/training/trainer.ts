@@ -346,7 +346,7 @@ export class Trainer {
       try {
         await call(callback);
       } catch (error) {
-        this.options.reporter({ type: 'error', message: `A training callback failed: ${(error as Error).message}`, fatal: false });
+        this.options.reporter({ type: 'error', message: t(messages.callbackFailed, (error as Error).message), fatal: false });
       }
     }
   }

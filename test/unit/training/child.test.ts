@@ -146,6 +146,15 @@ describe('training child process', function () {
     assert.deepEqual(fatal, []);
   });
 
+  it('speaks the language of the l10n bundle', async () => {
+    const configPath = writeConfig(dir, { maxSteps: 5 });
+    const run = forkTrainer({ mode: 'train', configPath, l10nBundle: path.join(repoRoot, 'l10n/bundle.l10n.ru.json') });
+
+    assert.equal(await run.exited, 0);
+    const logs = run.messages.filter((message) => message.type === 'log') as Array<Extract<ChildMessage, { type: 'log' }>>;
+    assert.ok(logs.some((log) => log.message === 'Обучение на бэкенде cpu.'), `no Russian backend line in ${JSON.stringify(logs)}`);
+  });
+
   it('reports an invalid config as a fatal error', async () => {
     const configPath = writeConfig(dir, { batchSize: 0 });
     const run = forkTrainer({ mode: 'train', configPath });
