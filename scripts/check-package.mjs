@@ -80,7 +80,7 @@ export function checkPackage() {
   const sizeMiB = statSync(vsixPath).size / 2 ** 20;
   console.log(`  vsce package: ${sizeMiB.toFixed(1)} MiB in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
 
-  // Python's zipfile module ships with every python3, which CI installs; Node has no unzip of its own.
+  // Node has no unzip of its own, but Python's zipfile module ships with every python3, which CI installs.
   const unpackedDir = path.join(workDir, 'unpacked');
   execFileSync('python3', ['-m', 'zipfile', '-e', vsixPath, unpackedDir], { stdio: 'inherit' });
   const extensionDir = path.join(unpackedDir, 'extension');
@@ -104,15 +104,15 @@ export function checkPackage() {
   const probe = spawnSync(process.execPath, ['-e', runtimeProbe], { cwd: extensionDir, encoding: 'utf8', timeout: 120_000 });
   check('loads tfjs on wasm from the package alone', probe.status === 0, (probe.stderr || probe.stdout).trim().split('\n')[0]);
 
-  const cliHelp = spawnSync(process.execPath, [path.join(extensionDir, 'dist', 'cli.js'), 'list', path.join(workDir, 'none.json')], {
+  const cliRun = spawnSync(process.execPath, [path.join(extensionDir, 'dist', 'cli.js'), 'list', path.join(workDir, 'none.json')], {
     cwd: workDir,
     encoding: 'utf8',
     timeout: 60_000,
   });
-  const cliOutput = `${cliHelp.stdout}${cliHelp.stderr}`;
+  const cliOutput = `${cliRun.stdout}${cliRun.stderr}`;
   check(
     'runs the packaged CLI without missing modules',
-    !/Cannot find module/.test(cliOutput) && cliHelp.signal === null,
+    !/Cannot find module/.test(cliOutput) && cliRun.signal === null,
     cliOutput.trim().split('\n')[0],
   );
 

@@ -22,11 +22,17 @@ const mochaBin = path.join(repoRoot, 'node_modules', 'mocha', 'bin', 'mocha.js')
 const countingReporter = path.join(repoRoot, 'out', 'test', 'runner', 'countingReporter.js');
 const isCI = process.env.CI === 'true' || process.env.CI === '1';
 
-/** Results per layer, in the order the layers ran. */
+/** Results per layer, in the order the layers ran, with the wall time in seconds. */
 const layers = [];
+let layerStartedAt = Date.now();
 
 function heading(title) {
   console.log(`\n=== ${title} ===`);
+  layerStartedAt = Date.now();
+}
+
+function recordLayer(name, passed, failed) {
+  layers.push({ name, passed, failed, seconds: (Date.now() - layerStartedAt) / 1000 });
 }
 
 function runNode(args, extraEnv = {}) {
@@ -35,7 +41,7 @@ function runNode(args, extraEnv = {}) {
 
 function recordFailure(name, message) {
   console.error(`[test] ${name}: ${message}`);
-  layers.push({ name, passed: 0, failed: 1 });
+  recordLayer(name, 0, 1);
 }
 
 /** Runs mocha with the counting reporter and records the counts it writes. */
@@ -50,7 +56,7 @@ function runMochaLayer(name, mochaArgs, extraEnv = {}) {
     return;
   }
   const counts = JSON.parse(readFileSync(output, 'utf8'));
-  layers.push({ name, passed: counts.passed, failed: counts.failed });
+  recordLayer(name, counts.passed, counts.failed);
 }
 
 /** Runs a script whose last output line is "N passed, N failed" and records those counts. */
@@ -61,7 +67,7 @@ function runCountingScript(name, command, args) {
   const lines = (result.stdout ?? '').trim().split('\n');
   const match = /^(\d+) passed, (\d+) failed$/.exec(lines[lines.length - 1] ?? '');
   if (!match) {
-    recordFailure(name, `exited with code ${result.status} without a final "N passed, N failed" line`);
+    recordFailure(name, `exited with code ${result.status} and printed no final "N passed, N failed" line, so it counts as one failure`);
     return;
   }
   const passed = Number(match[1]);
@@ -70,7 +76,7 @@ function runCountingScript(name, command, args) {
     console.error(`[test] ${name}: exited with code ${result.status} although it reported no failed test`);
     failed = 1;
   }
-  layers.push({ name, passed, failed });
+  recordLayer(name, passed, failed);
 }
 
 function findFiles(directory, suffix) {
@@ -80,7 +86,7 @@ function findFiles(directory, suffix) {
   return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith(suffix));
 }
 
-/** Makes sure code-server can run; returns false when the in-editor layers cannot run here. */
+/** Installs code-server when missing, and returns false when the in-editor layers cannot run here. */
 function prepareCodeServer() {
   heading('code-server');
   const missing = missingPrerequisites();
@@ -119,7 +125,7 @@ function main() {
     heading('package');
     try {
       const checks = checkPackage();
-      layers.push({ name: 'package', passed: checks.passed, failed: checks.failed });
+      recordLayer('package', checks.passed, checks.failed);
     } catch (error) {
       recordFailure('package', error instanceof Error ? error.message : String(error));
     }
@@ -147,7 +153,7 @@ main();
 
 heading('summary');
 for (const layer of layers) {
-  console.log(`${layer.name}: ${layer.passed} passed, ${layer.failed} failed`);
+  console.log(`${layer.name}: ${layer.passed} passed, ${layer.failed} failed (${layer.seconds.toFixed(0)} s)`);
 }
 const passed = layers.reduce((sum, layer) => sum + layer.passed, 0);
 const failed = layers.reduce((sum, layer) => sum + layer.failed, 0);
