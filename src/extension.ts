@@ -32,10 +32,12 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
     progressText: (run) => runProgressText(sessions, run),
   }, log);
   const refresh = new RefreshManager(async () => {
-    const runs = await registry.reload();
+    await registry.reload();
+  }, () => tree.fire(), log);
+  context.subscriptions.push(registry, registry.onDidChangeRuns((runs) => {
     refresh.watchFolders(runs.flatMap((run) => [run.outputDir, run.backupDir]));
     tree.fire();
-  }, () => tree.fire(), log);
+  }));
   const statusBar = new StatusBarController(sessions);
   const chart = new LossChartPanel(context.extensionUri, sessions, log);
   context.subscriptions.push(sessions, tree, refresh, statusBar, chart);

@@ -50,7 +50,10 @@ export async function readRun(configPath: string, backupFolder: string, log: Log
 }
 
 /** The runs currently shown in the sidebar; reloaded by the RefreshManager. */
-export class RunRegistry {
+export class RunRegistry implements vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<readonly Run[]>();
+  /** Fires after every reload with the runs found. */
+  readonly onDidChangeRuns = this.changeEmitter.event;
   private current: Run[] = [];
   /** Run configs opened by path that the workspace search does not find (outside the workspace folders). */
   private readonly opened = new Set<string>();
@@ -77,6 +80,7 @@ export class RunRegistry {
       }
     }
     this.current = found;
+    this.changeEmitter.fire(found);
     this.scanned = true;
     await vscode.commands.executeCommand('setContext', 'trainingBackups.hasRuns', this.current.length > 0);
     await vscode.commands.executeCommand('setContext', 'trainingBackups.scanned', true);
@@ -93,5 +97,9 @@ export class RunRegistry {
     this.opened.add(configPath);
     await this.reload();
     return this.current.find((run) => run.configPath === configPath)!;
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
   }
 }

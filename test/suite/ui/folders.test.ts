@@ -65,6 +65,27 @@ describe('Folder rows', () => {
     assert.strictEqual((await folderRows(api, run, 'backup')).length, 1);
   });
 
+  it('redraws after a new backup', async () => {
+    const run = await createRun(api, 'watch');
+    created.push(run);
+    fs.mkdirSync(run.backupDir, { recursive: true });
+    // Let the file watcher of the new run start before the backup appears.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    let redraws = 0;
+    const listener = api.tree.onDidChangeTreeData(() => redraws++);
+    try {
+      await writeBackup(run, 30);
+      const deadline = Date.now() + 10_000;
+      while (redraws === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      listener.dispose();
+    }
+    assert.ok(redraws > 0, `no tree redraw within 10 s after a backup appeared in ${run.backupDir}`);
+  });
+
   it('lists HuggingFace output read-only', async () => {
     huggingFaceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ui-hf-'));
     const checkpoint = path.join(huggingFaceDir, 'checkpoint-500');
