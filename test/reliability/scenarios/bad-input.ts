@@ -1,18 +1,17 @@
 // Bad input: invalid run configs (exact messages, and through the CLI when it is built) and hostile folders
 // at the checkpoint store. Every case runs on a fresh fixture that is snapshotted before and after, so a
 // case fails when anything it did not mean to delete is gone or changed.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'fs-extra';
 import * as path from 'node:path';
 import { commitFolder } from '../../../src/core';
 import { parseConfigText } from '../../../src/training/config';
-import { check, lostOrChanged, runTrials, Scenario, ScenarioContext, ScenarioResult, snapshotTree } from '../harness';
+import { check, lostOrChanged, MissingPrerequisiteError, runTrials, Scenario, ScenarioContext, ScenarioResult, snapshotTree } from '../harness';
 import { mountTmpfs, unmount } from '../mounts';
+import { requireCli, runCli } from '../trainer-run';
 import { configCases, fillDir } from './bad-input-config';
 import { coreCases, Fixture } from './bad-input-core';
 
 const FIXTURE_TMPFS_BYTES = 64 * 1024 * 1024;
-const CLI_TIMEOUT_MS = 60_000;
 
 async function createFixture(root: string): Promise<Fixture> {
   const fixture = { root, outputDir: path.join(root, 'output'), backupDir: path.join(root, 'backups') };
@@ -40,21 +39,20 @@ async function runInFixture(root: string, action: (fixture: Fixture) => Promise<
   check(lost.length === 0, `saved files were lost or changed: ${lost.join('; ')}`);
 }
 
-function runCli(repoRoot: string, args: string[]): { status: number | null; output: string } {
-  const result = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), ...args], {
-    encoding: 'utf8',
-    timeout: CLI_TIMEOUT_MS,
-    env: { ...process.env, CI: 'true' },
-  });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
 export const badInputScenario: Scenario = {
   name: 'bad input',
   async run(context: ScenarioContext): Promise<ScenarioResult[]> {
     const fixtures = path.join(context.workDir, 'fixtures');
     await mountTmpfs(fixtures, FIXTURE_TMPFS_BYTES);
-    const cliBuilt = await fs.pathExists(path.join(context.repoRoot, 'dist', 'cli.js'));
+    let cliBuilt = true;
+    try {
+      await requireCli(context.repoRoot);
+    } catch (error) {
+      if (!(error instanceof MissingPrerequisiteError)) {
+        throw error;
+      }
+      cliBuilt = false;
+    }
 
     try {
       const configResult = await runTrials('bad input: run config', configCases.length, async (index) => {
@@ -69,7 +67,7 @@ export const badInputScenario: Scenario = {
           check(JSON.stringify(actual) === JSON.stringify(expected), `${testCase.name}:\n      expected: ${JSON.stringify(expected)}\n      actual:   ${JSON.stringify(actual)}`);
 
           if (cliBuilt && expected.length > 0) {
-            const cli = runCli(context.repoRoot, ['train', configPath]);
+            const cli = await runCli(['train', configPath]);
             check(cli.status !== 0 && cli.status !== null, `${testCase.name}: the CLI exited with ${cli.status} for an invalid config`);
             for (const error of expected) {
               check(cli.output.includes(error), `${testCase.name}: the CLI output lacks "${error}":\n${cli.output}`);
