@@ -1,7 +1,7 @@
 // Benchmarks of the trainer on the spam demo: training speed on the wasm backend against the cpu backend, and
 // the cost of saving (a checkpoint and a backup every 50 steps) against the same training with saving off.
-// Only the training loop is timed (from onTrainBegin to onTrainEnd, which includes waiting for the last
-// background save); loading and tokenizing the corpus happens before and is the same for both variants.
+// Only the training loop is timed, from onTrainBegin to onTrainEnd, which includes waiting for the last background
+// save. Loading and tokenizing the corpus happens before that and costs the same in both variants.
 // Variants alternate and each figure is a median, so machine load affects both alike.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -1,5 +1,5 @@
-// Copies model and optimizer state out of the tfjs backend (the only part of a save that training waits for)
-// and turns those copies into the files of a checkpoint or backup; also loads them back.
+// Copies model and optimizer state out of the tfjs backend, which is the only part of a save that training
+// waits for. Turns those copies into the files of a checkpoint or backup, and loads such files back.
 import * as tf from '@tensorflow/tfjs';
 import type { FileToWrite } from '../core';
 
@@ -55,8 +55,8 @@ export async function snapshotOptimizer(optimizer: tf.Optimizer): Promise<Optimi
   }
   tf.dispose(named[0]?.tensor); // the iterations scalar is a fresh tensor; the slots belong to the optimizer
 
-  // Adam keeps beta1^t and beta2^t in variables updated by multiplication; setWeights() recomputes them with pow(),
-  // which can differ in the last bit, so they are saved as they are.
+  // Adam keeps beta1^t and beta2^t in variables that each step multiplies. Its setWeights() recomputes them with
+  // pow(), which can differ in the last bit, so they are saved as they are.
   const adam = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
   const extra: Record<string, number> = {};
   if (adam.accBeta1 && adam.accBeta2) {

@@ -26,11 +26,6 @@ export class Random {
     return this.prng();
   }
 
-  /** Returns an integer in [0, 2^32), for tfjs initializer seeds. */
-  nextUint32(): number {
-    return Math.floor(this.prng() * 0x100000000);
-  }
-
   state(): RandomState {
     return this.prng.state();
   }

@@ -141,7 +141,10 @@ export class Trainer {
     return { step: this.step, epoch: this.epochIndex + this.stepInEpoch / this.stepsPerEpoch, totalSteps: this.totalSteps };
   }
 
-  /** Trains until totalSteps or a stop request, then saves a last checkpoint and waits for pending saves. */
+  /**
+   * Trains until totalSteps or a stop request, then waits for pending saves. A stop always saves a last checkpoint,
+   * and a completed run does so unless saveStrategy is "no".
+   */
   async train(): Promise<TrainResult> {
     const { config } = this.options;
     await this.emit((callback) => callback.onTrainBegin?.(this.position()));

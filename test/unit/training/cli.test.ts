@@ -41,7 +41,7 @@ describe('training CLI', function () {
     assert.match(result.stdout, /^ {2}model_backup_step-10 +step +10 /m);
   });
 
-  it('train refuses a folder with checkpoints', async () => {
+  it('train rejects a folder with checkpoints', async () => {
     const result = await cli('train', configPath);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /already has checkpoints \(newest: checkpoint-20\)\. Use "resume" to continue that run/);

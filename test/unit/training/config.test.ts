@@ -35,7 +35,8 @@ describe('training config', () => {
   it('infers greaterIsBetter from the metric name', () => {
     const lossConfig = validateConfig({ ...base, metricForBestModel: 'eval_loss' }, configPath);
     const accuracyConfig = validateConfig({ ...base, metricForBestModel: 'eval_accuracy' }, configPath);
-    assert.ok(lossConfig.ok && accuracyConfig.ok);
+    assert.ok(lossConfig.ok);
+    assert.ok(accuracyConfig.ok);
     assert.equal(lossConfig.config.greaterIsBetter, false);
     assert.equal(accuracyConfig.config.greaterIsBetter, true);
   });
