@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   }
   const survived = results.reduce((sum, r) => sum + r.survived, 0);
   const failed = results.reduce((sum, r) => sum + r.failures.length + (strict && r.notRun ? 1 : 0), 0);
-  console.log(failed > 0 ? `\nFAILED (replay with --seed ${options.seed})` : '\nno saved work was lost');
+  console.log(failed > 0 ? `\nFAILED (replay with --seed ${options.seed})` : '\nall trials passed');
   // scripts/test.mjs reads this last line to count the suite's results.
   console.log(`${survived} passed, ${failed} failed`);
   process.exitCode = failed > 0 ? 1 : 0;
