@@ -37,9 +37,13 @@ export async function findRuns(log: Log): Promise<Run[]> {
 export async function readRun(configPath: string, backupFolder: string, log: Log): Promise<Run> {
   try {
     const errors: ParseError[] = [];
-    const config: unknown = parseJsonc(await fs.readFile(configPath, 'utf8'), errors, { allowTrailingComma: true });
+    const text = await fs.readFile(configPath, 'utf8');
+    const config: unknown = parseJsonc(text, errors, { allowTrailingComma: true });
     if (errors.length > 0) {
-      throw new Error(`${printParseErrorCode(errors[0].error)} at offset ${errors[0].offset}`);
+      const before = text.slice(0, errors[0].offset).split('\n');
+      const line = before.length;
+      const column = before[before.length - 1].length + 1;
+      throw new Error(`invalid JSON (${printParseErrorCode(errors[0].error)}) at line ${line}, column ${column}`);
     }
     return runFromConfig(configPath, config, { backupFolder });
   } catch (error) {
