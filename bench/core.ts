@@ -1,6 +1,6 @@
 // Benchmarks of the checkpoint store against standard tools on the same disk in the same run:
 // commit vs `cp -r` + `sync`, verify vs `sha256sum`, and the time to list 10,000 folders.
-// Each figure is the median of several runs; ours and the baseline alternate so that disk state affects both alike.
+// Each figure is the median of several runs. Ours and the baseline alternate, so that disk state affects both alike.
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

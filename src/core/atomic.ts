@@ -165,7 +165,7 @@ function summarizeFiles(files: FileToWrite[], meta: Record<string, unknown> | un
         ? summarizeTrainerState(toTrainerState(value, file.name))
         : summarizeBackupState(value);
     } catch {
-      // A state file that does not parse is still saved; the listing then shows no epoch or loss.
+      // A state file that does not parse is still saved, and the listing then shows no epoch or loss.
     }
   }
   return mergeMetaIntoSummary(summary, meta);
@@ -189,8 +189,8 @@ function adviceFor(error: unknown): string {
  *
  * When `<parentDir>/<name>` already exists:
  * - complete, with the same files and hashes: the new copy is discarded and the existing path returned
- *   (so two writers finalising the same step both succeed and leave one folder);
- * - complete, with different content, or a HuggingFace folder: the existing folder is kept and FolderExistsError is thrown;
+ *   (so two writers finalising the same step both succeed and leave one folder).
+ * - complete, with different content, or a HuggingFace folder: the existing folder is kept and FolderExistsError is thrown.
  * - incomplete (no valid manifest): it is renamed to `<name>.incomplete-<time>` (a name that listing and rotation
  *   ignore, so it stays as evidence) and the new folder takes its place.
  * Any other failure removes the temporary folder and throws SaveError naming the folder and the cause.

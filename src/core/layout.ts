@@ -11,7 +11,7 @@ const PREFIXES: Record<FolderKind, string> = {
 // Digits without a leading zero, so `checkpoint-007` is a foreign name that nothing here touches.
 const NAME_PATTERN = /^(checkpoint-|model_backup_step-)(0|[1-9][0-9]*)$/;
 
-/** Name of the manifest that marks a folder complete; it is written last. */
+/** Name of the manifest that marks a folder complete. It is written last. */
 export const MANIFEST_NAME = 'manifest.json';
 /**
  * Prefix of the empty marker file `<parentDir>/.pinned-<folder name>` that pins a folder, so that rotation keeps it.
@@ -85,7 +85,7 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-// Files that only HuggingFace Trainer output has; our folders hold model.json and weights.bin instead.
+// Files found only in HuggingFace Trainer output. Our folders contain model.json and weights.bin instead.
 const HUGGING_FACE_FILES = new Set([
   'model.safetensors',
   'model.safetensors.index.json',
@@ -95,7 +95,7 @@ const HUGGING_FACE_FILES = new Set([
   'config.json',
 ]);
 
-/** Reports whether a folder without our manifest holds HuggingFace Trainer output, judged by its file names. */
+/** Reports whether a folder without our manifest contains HuggingFace Trainer output, judged by its file names. */
 export function looksLikeHuggingFace(fileNames: readonly string[]): boolean {
   return fileNames.some((name) => HUGGING_FACE_FILES.has(name));
 }

@@ -17,7 +17,7 @@ export interface FolderInfo {
   name: string;
   path: string;
   format: 'ours' | 'huggingface' | 'unknown';
-  /** True when the folder has a valid manifest (ours only); a quick check without hashing. */
+  /** Whether the folder has a valid manifest (ours only), checked without hashing. */
   complete: boolean;
   /** Set only by functions that verify, such as latestValid. */
   verification?: Verification;
@@ -25,10 +25,10 @@ export interface FolderInfo {
   sizeBytes: number;
   epoch?: number;
   loss?: number;
-  /** Numbers recorded with the folder, e.g. eval_loss; rotation reads the best-model metric from here. */
+  /** Numbers recorded with the folder, e.g. eval_loss. Rotation reads the best-model metric from here. */
   metrics?: Record<string, number>;
   pinned: boolean;
-  /** Why the folder is not complete, when it is not. */
+  /** Reason the folder is not complete, when it is not. */
   problem?: string;
 }
 
@@ -95,11 +95,33 @@ async function describeWithoutManifest(info: FolderInfo): Promise<void> {
   info.sizeBytes = await sumFileSizes(info.path, entries);
 }
 
+// Reads a small file with open, read and close only (readFileSync also calls fstat), into a reused buffer.
+let readBuffer = Buffer.allocUnsafe(64 * 1024);
+function readSmallFileSync(file: string): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === readBuffer.length) {
+        const larger = Buffer.allocUnsafe(readBuffer.length * 2);
+        readBuffer.copy(larger);
+        readBuffer = larger;
+      }
+      const bytesRead = fs.readSync(fd, readBuffer, length, readBuffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return readBuffer.toString('utf8', 0, length);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 // Fills in a folder from its manifest. Returns false when there is no manifest.json.
 function describeFromManifest(info: FolderInfo): boolean {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(info.path, MANIFEST_NAME), 'utf8');
+    text = readSmallFileSync(path.join(info.path, MANIFEST_NAME));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return false;
@@ -173,7 +195,7 @@ async function scan(parentDir: string, kind: FolderKind): Promise<Scan> {
 
 /**
  * Lists the checkpoint or backup folders in parentDir, sorted by step ascending. Never lists `.tmp-`/`.trash-`
- * folders, foreign names or files; returns [] when parentDir does not exist. Does not hash.
+ * folders, foreign names or files, and returns [] when parentDir does not exist. Does not hash.
  */
 export async function listFolders(parentDir: string, kind: FolderKind): Promise<FolderInfo[]> {
   return (await scan(parentDir, kind)).folders;
@@ -203,7 +225,7 @@ export async function listRun(outputDir: string, backupDir: string): Promise<Run
   };
 }
 
-/** Pins or unpins a folder by creating or removing its marker `<parentDir>/.pinned-<name>`; rotation keeps pinned folders. */
+/** Pins or unpins a folder by creating or removing its marker `<parentDir>/.pinned-<name>`. Rotation keeps pinned folders. */
 export async function setPinned(dir: string, pinned: boolean): Promise<void> {
   if (!parseFolderName(path.basename(dir)) || !(await fs.pathExists(dir))) {
     throw new Error(`Cannot pin "${dir}": it is not an existing checkpoint-<step> or model_backup_step-<step> folder.`);

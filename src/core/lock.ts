@@ -24,7 +24,7 @@ interface LockRecord {
   token: string;
 }
 
-/** Thrown when another live process holds the lock; the message names its pid, host and command. */
+/** Error thrown when another live process holds the lock. The message names its pid, host and command. */
 export class LockHeldError extends Error {
   constructor(message: string, readonly pid: number, readonly lockFile: string) {
     super(message);

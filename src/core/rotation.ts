@@ -8,7 +8,7 @@ import { FolderInfo, listFolders } from './listing';
 import { Verification, checkManifestIntegrity, verifyFolder } from './verify';
 
 export interface RotationOptions {
-  /** Number of newest valid folders to keep; 0, negative or undefined keeps everything. */
+  /** Number of newest valid folders to keep. 0, a negative number or undefined keeps everything. */
   keepNewest?: number;
   /** Keep pinned folders (default true). */
   pinned?: boolean;
@@ -29,7 +29,7 @@ export interface PreservationPolicy {
 
 /**
  * Keeps the newest `count` folders that verify ok, and every folder newer than the oldest of them.
- * Corrupt folders do not count; when fewer than `count` verify ok, it keeps every folder, so the only
+ * Corrupt folders do not count. When fewer than `count` verify ok, it keeps every folder, so the only
  * valid folder is never deleted. Hashes folders newest first and stops once `count` verify ok.
  */
 export function keepNewest(count: number): PreservationPolicy {
@@ -62,7 +62,7 @@ function metricOf(info: FolderInfo, metric: string): number | undefined {
   return info.metrics?.[metric] ?? (metric === 'loss' ? info.loss : undefined);
 }
 
-/** Keeps the folder with the best recorded metric; the newer one wins a tie. Folders without the metric are skipped. */
+/** Keeps the folder with the best recorded metric, the newer one on a tie. Folders without the metric are skipped. */
 export function keepBest(metric: string, greaterIsBetter: boolean): PreservationPolicy {
   return {
     description: `keep the best by ${metric}`,
@@ -90,7 +90,7 @@ export function keepPaths(paths: readonly string[]): PreservationPolicy {
   };
 }
 
-/** Builds the policies for rotation options; returns [] (keep everything) without a positive keepNewest. */
+/** Builds the policies for rotation options. Returns [] (keep everything) unless keepNewest is positive. */
 export function policiesFor(options: RotationOptions): PreservationPolicy[] {
   const limit = options.keepNewest;
   if (limit === undefined || !Number.isFinite(limit) || limit < 1) {
@@ -105,7 +105,7 @@ export function policiesFor(options: RotationOptions): PreservationPolicy[] {
 
 /**
  * Returns the folders to delete: complete folders of ours that no policy keeps and that are not known to be corrupt.
- * Incomplete and corrupt folders are never returned, because they are the evidence of what went wrong;
+ * Incomplete and corrupt folders are never returned, because they are the evidence of what went wrong.
  * HuggingFace and foreign folders are never returned either.
  */
 export async function selectForDeletion(

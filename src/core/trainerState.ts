@@ -77,7 +77,7 @@ export function toTrainerState(value: unknown, source: string): TrainerState {
 }
 
 /**
- * Reads `<dir>/trainer_state.json` (ours or HuggingFace's). Returns undefined when the file does not exist;
+ * Reads `<dir>/trainer_state.json` (ours or HuggingFace's). Returns undefined when the file does not exist, and
  * throws an error naming the file when it is not valid JSON or has no global_step.
  */
 export async function readTrainerState(dir: string): Promise<TrainerState | undefined> {

@@ -44,7 +44,7 @@ export async function checkManifestIntegrity(dir: string): Promise<string | unde
 
 /**
  * Verifies every file listed in the folder's manifest: it must be a regular file inside the folder with the
- * recorded size and sha256. A folder without a manifest is 'unverified' when it holds HuggingFace output and
+ * recorded size and sha256. A folder without a manifest is 'unverified' when it contains HuggingFace output and
  * 'incomplete' otherwise. Files not listed in the manifest are not checked.
  */
 export async function verifyFolder(dir: string): Promise<Verification> {

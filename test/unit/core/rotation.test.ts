@@ -56,7 +56,7 @@ describe('core rotation', () => {
 
     const deleted = await rotate(dir, 'checkpoint', { keepNewest: 1, best: { metric: 'eval_loss', greaterIsBetter: false } });
 
-    // 100's manifest was changed, so it is neither the best nor deleted; 200 is the real best.
+    // 100's manifest was changed, so it is neither the best nor deleted. 200 is the real best.
     assert.deepEqual(deleted, []);
     assert.deepEqual(await namesIn(dir), ['checkpoint-100', 'checkpoint-200', 'checkpoint-300']);
   });
@@ -101,7 +101,7 @@ describe('core rotation', () => {
 
     const deleted = await rotate(dir, 'checkpoint', { keepNewest: 1 });
 
-    // 300 is corrupt, so 200 is the newest valid one; 300 stays as evidence.
+    // 300 is corrupt, so 200 is the newest valid one, and 300 stays as evidence.
     assert.deepEqual(deleted, [path.join(dir, 'checkpoint-100')]);
     assert.deepEqual(await namesIn(dir), ['checkpoint-200', 'checkpoint-300']);
   });

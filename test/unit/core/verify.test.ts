@@ -2,8 +2,16 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
-import { commitFolder, latestValid, listFolders, rotate, verifyFolder } from '../../../src/core';
+import { Verification, commitFolder, latestValid, listFolders, rotate, verifyFolder } from '../../../src/core';
 import { makeTempDir, weightsFor } from './helpers/folders';
+
+function reasonOf(result: Verification): string {
+  return 'reason' in result ? result.reason : '';
+}
+
+function fileOf(result: Verification): string | undefined {
+  return result.state === 'corrupt' ? result.file : undefined;
+}
 
 describe('core verify', () => {
   let dir: string;
@@ -25,9 +33,8 @@ describe('core verify', () => {
     const result = await verifyFolder(saved);
 
     assert.equal(result.state, 'corrupt');
-    assert.ok(result.state === 'corrupt');
-    assert.equal(result.file, 'weights.bin');
-    assert.match(result.reason, /sha256/);
+    assert.equal(fileOf(result), 'weights.bin');
+    assert.match(reasonOf(result), /sha256/);
   });
 
   it('names a truncated or missing file', async () => {
@@ -41,7 +48,7 @@ describe('core verify', () => {
   it('never reads a manifest path outside', async function () {
     const run = path.join(dir, 'run');
     const saved = await commitFolder(run, 'checkpoint', 100, weightsFor(100));
-    // A FIFO blocks whoever opens it for reading, so reading it would time this test out.
+    // Opening a FIFO for reading blocks until a writer appears, so a read would time this test out.
     const outside = path.join(run, 'x');
     execFileSync('mkfifo', [outside]);
     const manifestFile = path.join(saved, 'manifest.json');
@@ -53,9 +60,8 @@ describe('core verify', () => {
     const deleted = await rotate(run, 'checkpoint', { keepNewest: 1 });
 
     assert.equal(result.state, 'corrupt');
-    assert.ok(result.state === 'corrupt');
-    assert.equal(result.file, '../x');
-    assert.match(result.reason, /unsafe path/);
+    assert.equal(fileOf(result), '../x');
+    assert.match(reasonOf(result), /unsafe path/);
     assert.deepEqual(deleted, []);
     assert.ok((await fs.lstat(outside)).isFIFO());
   });
@@ -68,7 +74,7 @@ describe('core verify', () => {
     await fs.writeJson(manifestFile, manifest);
     const result = await verifyFolder(saved);
     assert.equal(result.state, 'corrupt');
-    assert.ok(result.state === 'corrupt' && /absolute path/.test(result.reason));
+    assert.match(reasonOf(result), /absolute path/);
   });
 
   it('calls empty or garbled manifests incomplete', async () => {
@@ -82,9 +88,9 @@ describe('core verify', () => {
     const listed = await listFolders(dir, 'checkpoint');
 
     assert.equal(empty.state, 'incomplete');
-    assert.ok(empty.state === 'incomplete' && /empty/.test(empty.reason));
+    assert.match(reasonOf(empty), /empty/);
     assert.equal(garbled.state, 'incomplete');
-    assert.ok(garbled.state === 'incomplete' && /not valid JSON/.test(garbled.reason));
+    assert.match(reasonOf(garbled), /not valid JSON/);
     assert.equal(listed[0].complete, false);
     assert.match(listed[0].problem ?? '', /not valid JSON/);
   });
@@ -104,7 +110,8 @@ describe('core verify', () => {
       await fs.writeFile(manifestFile, original.replace(from, to));
       const result = await verifyFolder(saved);
       assert.equal(result.state, 'corrupt', from);
-      assert.ok(result.state === 'corrupt' && result.file === 'manifest.json' && /manifestSha256/.test(result.reason), from);
+      assert.equal(fileOf(result), 'manifest.json', from);
+      assert.match(reasonOf(result), /manifestSha256/, from);
     }
     await fs.writeFile(manifestFile, original);
     assert.deepEqual(await verifyFolder(saved), { state: 'ok' });
@@ -116,7 +123,7 @@ describe('core verify', () => {
     await fs.rename(saved, renamed);
     const result = await verifyFolder(renamed);
     assert.equal(result.state, 'corrupt');
-    assert.ok(result.state === 'corrupt' && result.file === 'manifest.json');
+    assert.equal(fileOf(result), 'manifest.json');
   });
 
   it('finds latest valid past a corrupt one', async () => {
