@@ -1,4 +1,5 @@
 import { ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ChildLaunch, ChildMessage, isChildMessage, ParentCommand } from '../protocol';
@@ -144,6 +145,9 @@ export class SessionManager extends Disposable {
     if (reason !== undefined) {
       throw new Error(reason);
     }
+    if (!fs.existsSync(this.trainerPath)) {
+      throw new Error(vscode.l10n.t('The training process {0} is missing. Build the extension with "npm run build" and reload the window.', this.trainerPath));
+    }
     const settings = vscode.workspace.getConfiguration('trainingBackups');
     const launch: ChildLaunch = {
       mode,
@@ -212,6 +216,11 @@ export class SessionManager extends Disposable {
     child.on('error', (error) => {
       this.log.error('Sessions', `${run.name}: the training process failed`, error);
       session.failure ??= error.message;
+      // A process that never started sends no exit event, so the session ends here.
+      if (child.pid === undefined && session.isActive) {
+        session.markExited(null);
+        this.changeEmitter.fire(session);
+      }
     });
     child.on('exit', (code, signal) => {
       this.log.info('Sessions', `${run.name}: the training process (pid ${child.pid}) exited with ${signal ?? `code ${code}`}`);
