@@ -57,18 +57,27 @@ async function benchCommitAndVerify(root: string): Promise<BenchRow[]> {
     const copyTarget = path.join(root, `copy-${run}`);
     const commitParent = path.join(root, `commit-${run}`);
     await fs.mkdirp(commitParent);
-    copyMs.push(await timeMs(() => execFileSync('sh', ['-c', 'cp -r "$0" "$1" && sync', source, copyTarget])));
-    execFileSync('sync');
     let committed = '';
-    commitMs.push(await timeMs(async () => { committed = await commitFolder(commitParent, 'checkpoint', run, files); }));
-    execFileSync('sync');
+    const copy = async () => {
+      copyMs.push(await timeMs(() => execFileSync('sh', ['-c', 'cp -r "$0" "$1" && sync', source, copyTarget])));
+      execFileSync('sync');
+    };
+    const commit = async () => {
+      commitMs.push(await timeMs(async () => { committed = await commitFolder(commitParent, 'checkpoint', run, files); }));
+      execFileSync('sync');
+    };
+    // Odd runs measure ours first, so that neither side always meets the disk state the other left.
+    for (const step of run % 2 ? [commit, copy] : [copy, commit]) await step();
 
     const names = files.map((file) => path.join(committed, file.name));
-    sha256sumMs.push(await timeMs(() => execFileSync('sha256sum', names)));
-    verifyMs.push(await timeMs(async () => {
-      const result = await verifyFolder(committed);
-      if (result.state !== 'ok') throw new Error(`Benchmark folder failed to verify: ${JSON.stringify(result)}`);
-    }));
+    const hashWithTool = async () => { sha256sumMs.push(await timeMs(() => execFileSync('sha256sum', names))); };
+    const verify = async () => {
+      verifyMs.push(await timeMs(async () => {
+        const result = await verifyFolder(committed);
+        if (result.state !== 'ok') throw new Error(`Benchmark folder failed to verify: ${JSON.stringify(result)}`);
+      }));
+    };
+    for (const step of run % 2 ? [verify, hashWithTool] : [hashWithTool, verify]) await step();
     await fs.remove(copyTarget);
     await fs.remove(commitParent);
   }
