@@ -34,10 +34,11 @@ await build({
   ],
 });
 
-// The loss chart webview loads uPlot from dist/ (see src/ui/chartPanel.ts).
+// The loss chart webview loads uPlot from dist/ (see src/ui/chartPanel.ts); its MIT license ships with it.
 for (const file of ['uPlot.iife.min.js', 'uPlot.min.css']) {
   copyFileSync(`node_modules/uplot/dist/${file}`, `dist/${file}`);
 }
+copyFileSync('node_modules/uplot/LICENSE', 'dist/uPlot.LICENSE');
 
 // The training process and the CLI: tfjs and the data set stay in node_modules, loaded at run time.
 await build({
