@@ -94,11 +94,7 @@ function addWordRows(words: WordSlots, kernel: Float32Array, output: Float32Arra
       );
     }
     const value = valueData === undefined ? 1 : valueData[slot];
-    const from = index * units;
-    const to = Math.floor(slot / wordsPerRow) * units;
-    for (let k = 0; k < units; k++) {
-      output[to + k] += value * kernel[from + k];
-    }
+    addScaledRow(kernel, index * units, output, Math.floor(slot / wordsPerRow) * units, units, value);
   }
 }
 
@@ -111,11 +107,25 @@ function scatterToWordRows(words: WordSlots, dy: Float32Array, gradient: Float32
       continue;
     }
     const value = valueData === undefined ? 1 : valueData[slot];
-    const from = Math.floor(slot / wordsPerRow) * units;
-    const to = index * units;
-    for (let k = 0; k < units; k++) {
-      gradient[to + k] += value * dy[from + k];
-    }
+    addScaledRow(dy, Math.floor(slot / wordsPerRow) * units, gradient, index * units, units, value);
+  }
+}
+
+/**
+ * Adds scale · source[from .. from + length) into target[to .. to + length). The loop is unrolled by 4
+ * because V8 in Node 20 does not vectorize it, and unrolling cut its time in a one-off micro-benchmark.
+ */
+function addScaledRow(source: Float32Array, from: number, target: Float32Array, to: number, length: number, scale: number): void {
+  const unrolledEnd = length - (length % 4);
+  let k = 0;
+  for (; k < unrolledEnd; k += 4) {
+    target[to + k] += scale * source[from + k];
+    target[to + k + 1] += scale * source[from + k + 1];
+    target[to + k + 2] += scale * source[from + k + 2];
+    target[to + k + 3] += scale * source[from + k + 3];
+  }
+  for (; k < length; k++) {
+    target[to + k] += scale * source[from + k];
   }
 }
 
