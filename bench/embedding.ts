@@ -113,8 +113,9 @@ export async function compareBackends(runner: StepRunner, backends: string[]): P
   return Object.fromEntries(Object.entries(rates).map(([backend, values]) => [backend, median(values)]));
 }
 
+/** Describes the machine for the table, with the 1-minute load average because other work skews timings. */
 export function describeMachine(backend: string): string {
-  return `${os.cpus().length} cores, ${backend}`;
+  return `${os.cpus().length} cores (load ${os.loadavg()[0].toFixed(1)}), ${backend}`;
 }
 
 export async function measure(): Promise<BenchRow[]> {
