@@ -35,6 +35,7 @@ export const messages = {
   restoreNeedsBackup: 'Restore needs a backup folder (model_backup_step-N) to start from.',
   callbackFailed: 'A training callback failed: {0}',
   noBackend: 'No tfjs backend could be activated: {0}',
+  dataChanged: 'The checkpoint {0} was saved with {1} training examples, but the data now has {2}, so its data order cannot be resumed. Restore a backup instead: it starts from the same weights with a fresh data order.',
 } as const;
 
 export type MessageKey = keyof typeof messages;

@@ -89,6 +89,10 @@ export class Trainer {
 
   private async loadCheckpoint(dir: string): Promise<void> {
     const state = parseTrainerState(await fs.readFile(path.join(dir, 'trainer_state.json'), 'utf8'), dir);
+    const examples = this.data.trainX.shape[0];
+    if (state.data_cursor.num_examples !== examples) {
+      throw new Error(t(messages.dataChanged, dir, state.data_cursor.num_examples, examples));
+    }
     try {
       loadModelWeights(this.model, await fs.readFile(path.join(dir, 'model.json'), 'utf8'), await fs.readFile(path.join(dir, 'weights.bin')));
     } catch (error) {

@@ -102,6 +102,20 @@ describe('training child process', function () {
     assert.equal(newest?.step, finished.step);
   });
 
+  it('saveNow command saves a checkpoint', async () => {
+    const configPath = writeConfig(dir, { maxSteps: 1000000, saveStrategy: 'no' });
+    const run = forkTrainer({ mode: 'train', configPath });
+    await run.waitFor((message) => message.type === 'progress');
+    run.child.send({ type: 'saveNow' } satisfies ParentCommand);
+    const saved = (await run.waitFor((message) => message.type === 'saved' && message.kind === 'checkpoint')) as Extract<ChildMessage, { type: 'saved' }>;
+    run.child.send({ type: 'stop' } satisfies ParentCommand);
+
+    assert.equal(await run.exited, 0);
+    assert.ok(fs.existsSync(path.join(saved.path, 'optimizer.bin')));
+    const finished = run.messages.find((message) => message.type === 'finished') as Extract<ChildMessage, { type: 'finished' }>;
+    assert.ok(finished.step > saved.step, 'training did not go on after the requested save');
+  });
+
   it('SIGTERM stops gracefully', async () => {
     const configPath = writeConfig(dir, { maxSteps: 1000000, saveStrategy: 'no' });
     const run = forkTrainer({ mode: 'train', configPath });

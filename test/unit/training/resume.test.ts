@@ -133,6 +133,21 @@ describe('resume and restore', function () {
     assert.ok(fs.existsSync(weightsPath), 'the corrupt checkpoint must not be deleted');
   });
 
+  it('resume rejects changed training data', async () => {
+    const dir = newRunDir('data');
+    const configPath = writeConfig(dir, { maxSteps: 10, saveStrategy: 'steps', saveSteps: 10 });
+    await train('train', configPath);
+
+    const smallerRecipe = path.join(dir, 'smaller-recipe.js');
+    fs.writeFileSync(smallerRecipe, fs.readFileSync(customRecipe, 'utf8').replace('makeSplit(tf, 256, 1)', 'makeSplit(tf, 240, 1)'));
+    writeConfig(dir, { maxSteps: 20, recipe: smallerRecipe });
+    await assert.rejects(train('resume', configPath), (error: Error) => {
+      assert.match(error.message, /was saved with 256 training examples, but the data now has 240/);
+      assert.match(error.message, /Restore a backup instead/);
+      return true;
+    });
+  });
+
   it('resume rejects a checkpoint of another model', async () => {
     const dir = newRunDir('mismatch');
     const configPath = writeConfig(dir, { maxSteps: 10, saveStrategy: 'steps', saveSteps: 10 });
