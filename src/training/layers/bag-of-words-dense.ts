@@ -5,8 +5,8 @@
 // both its forward matmul and its kernel gradient cost batch × vocabulary × units. This layer adds up
 // the kernel rows of the words present, weighted by their values, so it costs batch × wordsPerRow × units.
 //
-// The layer has the same weights as Dense (kernel [vocabulary, units], bias [units]), so its output
-// equals Dense applied to the dense form of the input, and weights saved from one load into the other.
+// The layer has Dense's weights (kernel [vocabulary, units], bias [units]), so its output equals Dense
+// applied to the dense form of the input, and setWeights can copy trained weights between the two.
 import * as tf from '@tensorflow/tfjs';
 
 /** Index that marks an unused slot at the end of a row of word indices. */

@@ -101,6 +101,33 @@ describe('BagOfWordsDense', () => {
     assert.throws(() => denseToWordIndices([0, 1, 0], 2), /3 values do not split into rows of 2/);
   });
 
+  it('takes weights of a Dense model', async () => {
+    await tf.setBackend('cpu');
+    const vocabularySize = 30;
+    const dense = makeBinaryRows(5, vocabularySize, 0.3, 6);
+    const { indices, wordsPerRow, rowCount } = denseToWordIndices(dense, vocabularySize);
+    const denseModel = tf.sequential({
+      layers: [tf.layers.dense({ inputShape: [vocabularySize], units: 4, activation: 'relu' }), tf.layers.dense({ units: 1, activation: 'sigmoid' })],
+    });
+    const sparseModel = tf.sequential({
+      layers: [
+        new BagOfWordsDense({ inputShape: [null], inputDim: vocabularySize, units: 4, activation: 'relu' }),
+        tf.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    sparseModel.setWeights(denseModel.getWeights());
+
+    const denseInput = tf.tensor2d(dense, [rowCount, vocabularySize]);
+    const indexInput = tf.tensor2d(indices, [rowCount, wordsPerRow], 'int32');
+    const expected = denseModel.predict(denseInput) as tf.Tensor;
+    const actual = sparseModel.predict(indexInput) as tf.Tensor;
+    assertClose(await actual.data(), await expected.data(), 'predictions');
+
+    tf.dispose([denseInput, indexInput, expected, actual]);
+    denseModel.dispose();
+    sparseModel.dispose();
+  });
+
   it('trains, saves and loads on wasm', async () => {
     await tf.setBackend('wasm');
     const vocabularySize = 50;
