@@ -173,7 +173,7 @@ async function trainCommand(args: CliArguments): Promise<number> {
       process.exit(130);
     }
     console.error(t(messages.stopping));
-    trainer?.requestStop();
+    trainer?.requestStop(); // a signal during data loading is passed on in onTrainer below
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -186,6 +186,9 @@ async function trainCommand(args: CliArguments): Promise<number> {
     reporter: printer,
     onTrainer: (created) => {
       trainer = created;
+      if (signals > 0) {
+        created.requestStop();
+      }
     },
   });
   if (result.reason === 'completed') {

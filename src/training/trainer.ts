@@ -47,7 +47,8 @@ export class Trainer {
   private bestMetric: number | undefined;
   private bestModelCheckpoint: string | undefined;
   private latestMetrics: Record<string, number> = {};
-  private lastSavedStep = -1;
+  /** Step of the newest checkpoint of this run; 0 at a fresh start, so a stop before the first step saves nothing. */
+  private lastSavedStep = 0;
   private lastEvaluatedStep = -1;
   private lossWindow: number[] = [];
   private stopRequested = false;

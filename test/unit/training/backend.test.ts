@@ -6,7 +6,7 @@ import { chooseBackend } from '../../../src/training/backend';
 import { runSession } from '../../../src/training/session';
 import { createRecorder, makeTempDir, writeConfig } from './helpers';
 
-/** Whether an optional native package is installed here; the checks below differ when it is. */
+/** Checks whether an optional native package is installed here, because the expected choice differs when it is. */
 function installed(name: string): boolean {
   try {
     require.resolve(name);
