@@ -1,5 +1,5 @@
 // Faults around the real trainer: a full disk during a resumed run, corrupt checkpoints and backups given to
-// resume and restore, and two training processes on one output folder.
+// resume and restore, two training processes on one output folder, and unusable or non-ASCII output paths.
 import * as fs from 'fs-extra';
 import * as path from 'node:path';
 import { latestValid, listFolders, verifyFolder } from '../../../src/core';
@@ -206,7 +206,7 @@ async function pathTrial(context: ScenarioContext, trial: number): Promise<void>
   }
 }
 
-/** Trains in a folder whose path has spaces and Cyrillic and accented letters, then resumes and lists it. */
+/** Trains in a folder whose path has spaces and Cyrillic and accented letters, then resumes and verifies it. */
 async function unicodePathTrial(context: ScenarioContext): Promise<void> {
   const run = await createRun(path.join(context.workDir, 'мой запуск', 'résumé run'), { ...RUN, maxSteps: 10 });
   const trained = await runCli(['train', run.configPath]);
