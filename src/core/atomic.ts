@@ -91,6 +91,8 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+// NOTE: sha256 runs on one core (bench/core.ts measured 0.5-1.6 GB/s on a shared 2-core AMD EPYC), so on a disk
+// that writes faster than that, a commit is slower than `cp -r` + `sync` of the same bytes.
 async function writeHashedFile(file: string, data: Uint8Array, layer: WriteLayer): Promise<string> {
   const hash = createHash('sha256');
   const handle = await fs.promises.open(file, 'wx');
