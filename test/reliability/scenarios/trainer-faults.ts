@@ -132,6 +132,27 @@ async function resaveTrial(context: ScenarioContext, pristine: RunFolder): Promi
   await fs.remove(dir);
 }
 
+/**
+ * Copies a valid backup and checkpoint under work-in-progress names (`.tmp-…`, `.trash-…`) whose writer pid
+ * is 1, which is alive, so cleanup leaves them. Restore and resume must refuse both.
+ */
+async function workFolderTrial(context: ScenarioContext, pristine: RunFolder): Promise<void> {
+  const dir = path.join(context.workDir, 'work folders');
+  await fs.copy(pristine.dir, dir);
+  const backup = path.join(dir, 'backups', `.tmp-model_backup_step-${FIRST_STEPS}-1-0badc0de`);
+  await fs.copy(path.join(dir, 'backups', `model_backup_step-${FIRST_STEPS}`), backup);
+  const checkpoint = path.join(dir, 'output', `.trash-checkpoint-${FIRST_STEPS}-1-0badc0de`);
+  await fs.copy(path.join(dir, 'output', `checkpoint-${FIRST_STEPS}`), checkpoint);
+
+  const restored = await runCli(['restore', path.join(dir, 'training.json'), '--from', backup]);
+  check(restored.status === 1, `restore from a .tmp- folder exited with ${restored.status}:\n${restored.output}`);
+  check(restored.output.includes(`${backup} cannot be used`), `restore from a .tmp- folder was not refused by name:\n${restored.output}`);
+  const resumed = await runCli(['resume', path.join(dir, 'training.json'), '--from', checkpoint]);
+  check(resumed.status === 1, `resume from a .trash- folder exited with ${resumed.status}:\n${resumed.output}`);
+  check(resumed.output.includes(`${checkpoint} cannot be used`), `resume from a .trash- folder was not refused by name:\n${resumed.output}`);
+  await fs.remove(dir);
+}
+
 /** Starts a long run, checks that a second one on the same folder is refused, kills the first and resumes. */
 async function twoRunsTrial(context: ScenarioContext, trial: number): Promise<void> {
   const run = await createRun(path.join(context.workDir, `two runs ${trial}`), { ...RUN, maxSteps: 1_000_000, saveSteps: 20 });
@@ -235,12 +256,13 @@ async function runTrainerFaults(context: ScenarioContext): Promise<ScenarioResul
   );
 
   const resave = await runTrials('trainer: re-save a corrupt step', 1, () => resaveTrial(context, pristine));
+  const workFolders = await runTrials('trainer: start from a work folder', 1, () => workFolderTrial(context, pristine));
 
   const twoRuns = await runTrials('trainer: two runs', context.counts.locks, (trial) => twoRunsTrial(context, trial));
   const paths = await runTrials('trainer: output paths', pathCases.length + 1, (trial) =>
     trial < pathCases.length ? pathTrial(context, trial) : unicodePathTrial(context),
   );
-  return [diskFull, corruption, resave, twoRuns, paths];
+  return [diskFull, corruption, resave, workFolders, twoRuns, paths];
 }
 
 export const trainerFaultsScenario: Scenario = { name: 'trainer faults', run: runTrainerFaults };
