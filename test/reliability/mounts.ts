@@ -1,5 +1,6 @@
-// Mount helpers for the disk-full and read-only cases. They need root (CAP_SYS_ADMIN); without it they
-// throw MissingPrerequisiteError so the runner reports the case as not run.
+// Mount helpers for the disk-full and read-only cases. They need root (CAP_SYS_ADMIN). Without it they throw
+// MissingPrerequisiteError, which the runner reports as "not run" when a scenario throws it before its trials
+// and as a failed trial when a trial throws it.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'fs-extra';
 import { MissingPrerequisiteError } from './harness';
