@@ -157,6 +157,8 @@
       } else {
         render();
       }
+    } else if (message.type === 'live') {
+      liveElement.textContent = message.live ? '● ' + labels.live : '';
     } else if (message.type === 'marker') {
       markers.push(message.marker);
       if (plot) {

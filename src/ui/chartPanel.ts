@@ -16,7 +16,8 @@ export interface SaveMarker {
 export type ChartMessage =
   | { type: 'data'; title: string; points: LossPoint[]; markers: SaveMarker[]; live: boolean; labels: Record<string, string> }
   | { type: 'append'; point: LossPoint }
-  | { type: 'marker'; marker: SaveMarker };
+  | { type: 'marker'; marker: SaveMarker }
+  | { type: 'live'; live: boolean };
 
 /**
  * The loss chart: one webview panel that plots a run's loss and evaluation metrics over steps, live while the
@@ -40,6 +41,11 @@ export class LossChartPanel extends Disposable {
         void this.post({ type: 'marker', marker: { kind: message.kind, step: message.step } });
       } else if (message.type === 'started') {
         void this.load(session.run);
+      }
+    }));
+    this._register(sessions.onDidChangeSession((session) => {
+      if (this.panel !== undefined && session.run.id === this.run?.id && !session.isActive) {
+        void this.post({ type: 'live', live: false });
       }
     }));
     this._register({ dispose: () => this.panel?.dispose() });

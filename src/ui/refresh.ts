@@ -10,7 +10,7 @@ export type RefreshReason = 'startup' | 'fileEvent' | 'config' | 'training' | 'm
 export type RefreshTarget = 'runs' | 'folders';
 
 /** Delay that gathers the burst of file events of one checkpoint save into one refresh, in milliseconds. */
-const fileEventDebounceMs = 300;
+const refreshDelayMs = 300;
 
 /**
  * Funnels every way the sidebar can go stale (file events, setting changes, training messages, the Refresh
@@ -50,16 +50,22 @@ export class RefreshManager extends Disposable {
     }
   }
 
-  /** Refreshes after a short quiet period; a `runs` request wins over a `folders` one made in the same period. */
+  /**
+   * Refreshes once, `refreshDelayMs` after the first request of a burst; a `runs` request wins over a `folders`
+   * one made in the same period. Later requests do not postpone the refresh, because progress messages arrive
+   * several times a second during training and would otherwise hold it off until the run ends.
+   */
   refreshLater(target: RefreshTarget, reason: RefreshReason): void {
     this.pendingTarget = this.pendingTarget === 'runs' ? 'runs' : target;
-    this.clearTimer();
+    if (this.timer !== undefined) {
+      return;
+    }
     this.timer = setTimeout(() => {
       const pending = this.pendingTarget ?? 'folders';
       this.pendingTarget = undefined;
       this.timer = undefined;
       this.refresh(pending, reason).catch((error) => this.log.error('Refresh', 'Refresh failed', error));
-    }, fileEventDebounceMs);
+    }, refreshDelayMs);
   }
 
   /** Watches the output and backup folders of the runs; replaces the previous watchers. */
