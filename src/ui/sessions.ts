@@ -84,8 +84,8 @@ export class TrainingSession {
 }
 
 /**
- * Starts, stops and tracks the training child processes: one per run at most. Children are forked from
- * dist/trainer.js with a ChildLaunch as JSON in argv[2], and killed when the extension deactivates.
+ * Starts, stops and tracks the training child processes, at most one per run. Each child is forked from
+ * dist/trainer.js with a ChildLaunch as JSON in argv[2]. Deactivation stops every child.
  */
 export class SessionManager extends Disposable {
   private readonly sessions = new Map<string, TrainingSession>();
