@@ -95,21 +95,21 @@ async function describeWithoutManifest(info: FolderInfo): Promise<void> {
   info.sizeBytes = await sumFileSizes(info.path, entries);
 }
 
-// Reads a small file with open, read and close only (readFileSync also calls fstat), into a reused buffer.
+// Reads a small file into a reused buffer with open, one read and close (readFileSync adds an fstat and a
+// second read). A read that does not fill the buffer has reached the end of a regular file.
 let readBuffer = Buffer.allocUnsafe(64 * 1024);
 function readSmallFileSync(file: string): string {
   const fd = fs.openSync(file, 'r');
   try {
     let length = 0;
     for (;;) {
-      if (length === readBuffer.length) {
-        const larger = Buffer.allocUnsafe(readBuffer.length * 2);
-        readBuffer.copy(larger);
-        readBuffer = larger;
-      }
-      const bytesRead = fs.readSync(fd, readBuffer, length, readBuffer.length - length, null);
-      if (bytesRead === 0) break;
+      const space = readBuffer.length - length;
+      const bytesRead = fs.readSync(fd, readBuffer, length, space, null);
       length += bytesRead;
+      if (bytesRead < space) break;
+      const larger = Buffer.allocUnsafe(readBuffer.length * 2);
+      readBuffer.copy(larger);
+      readBuffer = larger;
     }
     return readBuffer.toString('utf8', 0, length);
   } finally {

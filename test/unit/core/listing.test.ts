@@ -88,6 +88,18 @@ describe('core listing', () => {
     assert.deepEqual(run.ignored, []);
   });
 
+  it('reads a manifest larger than 64 KiB', async () => {
+    const files = Array.from({ length: 1500 }, (_, index) => ({ name: `shards/part-${index}.bin`, data: `shard ${index}` }));
+    const saved = await commitFolder(dir, 'checkpoint', 5, files);
+    const manifestSize = (await fs.stat(path.join(saved, 'manifest.json'))).size;
+
+    const [info] = await listFolders(dir, 'checkpoint');
+
+    assert.ok(manifestSize > 128 * 1024, `manifest is only ${manifestSize} bytes`);
+    assert.equal(info.complete, true);
+    assert.equal(info.sizeBytes, files.reduce((sum, file) => sum + Buffer.byteLength(file.data), 0));
+  });
+
   it('returns nothing for a missing folder', async () => {
     assert.deepEqual(await listFolders(path.join(dir, 'nope'), 'backup'), []);
   });
