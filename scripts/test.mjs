@@ -102,6 +102,8 @@ function prepareCodeServer() {
   }
   try {
     installCodeServer();
+    // Recorded with no tests so that the summary shows how long the install took.
+    recordLayer('code-server', 0, 0);
     return true;
   } catch (error) {
     recordFailure('code-server', error instanceof Error ? error.message : String(error));
