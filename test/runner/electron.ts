@@ -5,6 +5,8 @@
 //                           build from update.code.visualstudio.com, which needs internet access; offline, use
 //                           test/runner/offline.ts instead.
 // Exit code: 0 when every test passed, 1 otherwise.
+// NOTE: this runner has only been compiled, never run: the machines it was written on had neither a desktop
+// VS Code nor the internet access that test-electron's download needs.
 import { runTests } from '@vscode/test-electron';
 import * as fs from 'fs';
 import * as path from 'path';
