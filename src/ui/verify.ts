@@ -7,7 +7,10 @@ import { TreeNode } from './tree';
 /** Outcome of one Verify command. */
 export interface VerifySummary {
   checked: number;
+  /** Folders found corrupt or incomplete. */
   problems: Array<{ info: FolderInfo; result: Verification }>;
+  /** Folders without checksums (HuggingFace output), which cannot be verified. */
+  unverifiable: number;
   cancelled: boolean;
 }
 
@@ -17,7 +20,7 @@ export interface VerifySummary {
  */
 export async function verifyWithProgress(c: CommandContext, node?: TreeNode): Promise<VerifySummary> {
   const folders = await foldersToVerify(c, node);
-  const summary: VerifySummary = { checked: 0, problems: [], cancelled: false };
+  const summary: VerifySummary = { checked: 0, problems: [], unverifiable: 0, cancelled: false };
   await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Verifying saved folders'), cancellable: true },
     async (progress, token) => {
@@ -29,7 +32,9 @@ export async function verifyWithProgress(c: CommandContext, node?: TreeNode): Pr
         progress.report({ message: info.name, increment: 100 / Math.max(1, folders.length) });
         const result = await verifyOne(c, info);
         summary.checked++;
-        if (result.state !== 'ok') {
+        if (result.state === 'unverified') {
+          summary.unverifiable++;
+        } else if (result.state !== 'ok') {
           summary.problems.push({ info, result });
         }
       }
@@ -84,9 +89,17 @@ function report(summary: VerifySummary): void {
     void vscode.window.showInformationMessage(vscode.l10n.t('There are no saved folders to verify.'));
     return;
   }
-  const prefix = summary.cancelled ? vscode.l10n.t('Verification cancelled after {0} folder(s).', summary.checked) + ' ' : '';
+  const parts: string[] = [];
+  if (summary.cancelled) {
+    parts.push(vscode.l10n.t('Verification cancelled after {0} folder(s).', summary.checked));
+  }
+  if (summary.unverifiable > 0) {
+    parts.push(vscode.l10n.t('{0} folder(s) have no checksums and cannot be verified.', summary.unverifiable));
+  }
+  const prefix = parts.map((part) => part + ' ').join('');
   if (summary.problems.length === 0) {
-    void vscode.window.showInformationMessage(prefix + vscode.l10n.t('{0} folder(s) verified: every file matches its hash.', summary.checked));
+    const verified = summary.checked - summary.unverifiable;
+    void vscode.window.showInformationMessage(prefix + vscode.l10n.t('{0} folder(s) verified: every file matches its hash.', verified));
     return;
   }
   const names = summary.problems.map(({ info, result }) => `${info.name} (${result.state})`).join(', ');
