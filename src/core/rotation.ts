@@ -126,15 +126,15 @@ export async function selectForDeletion(
     return result;
   };
 
-  const kept = new Set<string>();
+  const keptPaths = new Set<string>();
   for (const policy of policies) {
-    for (const keptPath of await policy.keep(candidates, verify)) kept.add(keptPath);
+    for (const keptPath of await policy.keep(candidates, verify)) keptPaths.add(keptPath);
   }
-  const keptValid = candidates.filter((info) => kept.has(info.path) && results.get(info.path)?.state === 'ok');
+  const keptValid = candidates.filter((info) => keptPaths.has(info.path) && results.get(info.path)?.state === 'ok');
   if (keptValid.length === 0) {
     return []; // Nothing kept is known to be valid, so deleting anything could remove the only good copy.
   }
-  return candidates.filter((info) => !kept.has(info.path) && results.get(info.path)?.state !== 'corrupt');
+  return candidates.filter((info) => !keptPaths.has(info.path) && results.get(info.path)?.state !== 'corrupt');
 }
 
 /**
@@ -156,9 +156,9 @@ export async function rotate(parentDir: string, kind: FolderKind, options: Rotat
       info.problem = problem;
     }
   }
-  const doomed = await selectForDeletion(folders, policies);
+  const toDelete = await selectForDeletion(folders, policies);
   const deleted: string[] = [];
-  for (const info of doomed) {
+  for (const info of toDelete) {
     await deleteFolder(info.path);
     deleted.push(info.path);
   }
