@@ -196,7 +196,7 @@ async function scan(parentDir: string, kind: FolderKind): Promise<Scan> {
 /**
  * Lists the checkpoint or backup folders in parentDir, sorted by step ascending. Never lists `.tmp-`/`.trash-`
  * folders, foreign names or files, and returns [] when parentDir does not exist. Does not hash.
- * NOTE: 10,000 folders took 280-610 ms on a 2-core machine at load average 12 (bench/core.ts), above the 150 ms target.
+ * NOTE: 10,000 folders took 240-610 ms on a 2-core machine at load average 10-14 (bench/core.ts), above the 150 ms target.
  */
 export async function listFolders(parentDir: string, kind: FolderKind): Promise<FolderInfo[]> {
   return (await scan(parentDir, kind)).folders;
