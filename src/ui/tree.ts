@@ -118,9 +118,13 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       item.contextValue += '.readonly';
     }
     item.iconPath = new vscode.ThemeIcon(training ? 'sync~spin' : run.configError ? 'warning' : 'beaker');
-    item.description = training
-      ? this.sources.progressText(run) ?? vscode.l10n.t('training')
-      : run.source === 'huggingface' ? vscode.l10n.t('HuggingFace output folder') : undefined;
+    if (training) {
+      item.description = this.sources.progressText(run) ?? vscode.l10n.t('training');
+    } else if (run.configError !== undefined) {
+      item.description = vscode.l10n.t('invalid training.json');
+    } else if (run.source === 'huggingface') {
+      item.description = vscode.l10n.t('HuggingFace output folder');
+    }
     const lines = [
       run.configPath ? vscode.l10n.t('Run config: {0}', run.configPath) : undefined,
       vscode.l10n.t('Checkpoints: {0}', run.outputDir),

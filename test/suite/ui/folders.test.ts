@@ -86,6 +86,22 @@ describe('Folder rows', () => {
     assert.ok(redraws > 0, `no tree redraw within 10 s after a backup appeared in ${run.backupDir}`);
   });
 
+  it('shows an invalid training.json', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ui-invalid-'));
+    const configPath = path.join(dir, 'training.json');
+    fs.writeFileSync(configPath, '{\n  "recipe": "spam",\n  "outputDir": \n}\n');
+    const run = await api.registry.open(configPath);
+    created.push(run);
+
+    assert.match(run.configError ?? '', /invalid JSON .* at line 4, column 1/);
+    const item = api.tree.getTreeItem({ type: 'run', run });
+    assert.strictEqual(item.description, 'invalid training.json');
+    assert.match(api.sessions.whyNotStart(run) ?? '', /is invalid: invalid JSON/);
+    const result = await vscode.commands.executeCommand('trainingBackups.startTraining', { type: 'run', run });
+    assert.strictEqual(result, undefined);
+    assert.strictEqual(api.sessions.isTraining(run), false);
+  });
+
   it('lists HuggingFace output read-only', async () => {
     huggingFaceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-ui-hf-'));
     const checkpoint = path.join(huggingFaceDir, 'checkpoint-500');
