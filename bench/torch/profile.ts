@@ -1,8 +1,9 @@
 // Profiles one training step of the spam demo on wasm, with the recipe's dense input and with
 // BagOfWordsDense, and prints the kernels that take the most time per step as a Markdown table.
-// Run after `npm run build`: node out/bench/torch/profile.js [backend]   (default wasm)
+// Run after `npm run build`: node out/bench/torch/profile.js [backend] [--original-kernels]   (default wasm)
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerTrainingKernels } from '../../src/training/kernels';
 import { BagOfWordsDense, denseToWordIndices } from '../../src/training/layers/bag-of-words-dense';
 import { spamRecipe } from '../../src/training/recipes/spam';
 import { StepRunner } from '../embedding';
@@ -32,7 +33,11 @@ async function profileSteps(runner: StepRunner): Promise<{ kernels: [string, num
 }
 
 async function main(): Promise<void> {
-  const backend = process.argv[2] ?? 'wasm';
+  const backend = process.argv[2]?.startsWith('--') ? 'wasm' : (process.argv[2] ?? 'wasm');
+  // Pass --original-kernels to profile with tfjs's own wasm GatherV2 instead of kernels/gather.ts.
+  if (!process.argv.includes('--original-kernels')) {
+    registerTrainingKernels();
+  }
   if (!(await tf.setBackend(backend))) {
     throw new Error(`the ${backend} backend failed to initialize`);
   }

@@ -3,8 +3,8 @@
 // same corpus, train/held-out split and vocabulary as the spam recipe, so accuracies are comparable.
 //
 // The gradient of Embedding is an UnsortedSegmentSum, which tfjs 4.22's wasm backend lacks, so this
-// recipe registers the kernel from kernels/unsorted-segment-sum.ts before it builds the model.
-import { registerSegmentSumKernels } from '../kernels/unsorted-segment-sum';
+// recipe registers the kernels of src/training/kernels before it builds the model.
+import { registerTrainingKernels } from '../kernels';
 import { Random } from '../random';
 import { WordTokenizer } from '../tokenizer';
 import type { Recipe, RecipeContext, RecipeData } from './recipe';
@@ -84,7 +84,7 @@ export const spamEmbeddingRecipe: Recipe = {
   },
 
   buildModel({ tf, seed, data }) {
-    registerSegmentSumKernels();
+    registerTrainingKernels();
     const tokenizer = WordTokenizer.fromJson(data.tokenizer);
     return tf.sequential({
       name: 'spam_embedding_classifier',
