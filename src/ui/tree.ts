@@ -5,14 +5,14 @@ import { formatAge, formatBytes, formatLoss, joinParts } from './format';
 import { Disposable } from './lifecycle';
 import { Log } from './log';
 import { Run } from './runConfig';
+import { folderContextValue, FolderState, folderState } from './rowState';
 
 export type RunNode = { type: 'run'; run: Run };
 export type GroupNode = { type: 'group'; run: Run; kind: FolderKind };
 export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean };
 export type TreeNode = RunNode | GroupNode | FolderNode;
 
-/** State a folder row shows; it is the second part of the row's contextValue. */
-export type FolderState = 'ok' | 'unverified' | 'incomplete' | 'corrupt';
+export type { FolderState } from './rowState';
 
 /** Source of the runs and of which runs are training; the tree does not own them. */
 export interface TreeSources {
@@ -146,7 +146,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       formatBytes(info.sizeBytes, locale),
       info.created ? formatAge(info.created, new Date(), locale) : undefined,
     ]);
-    item.contextValue = folderContextValue(node);
+    item.contextValue = folderContextValue(info, state, best);
     item.iconPath = folderIcon(state, info.pinned, best);
     item.tooltip = this.folderTooltip(node);
     return item;
@@ -172,14 +172,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private stateOf(info: FolderInfo): FolderState {
-    const verification = this.verificationOf(info);
-    if (verification !== undefined) {
-      return verification.state;
-    }
-    if (info.format !== 'ours') {
-      return 'unverified';
-    }
-    return info.complete ? 'ok' : 'incomplete';
+    return folderState(info, this.verificationOf(info));
   }
 
   private async bestCheckpoint(run: Run, checkpoints: FolderInfo[]): Promise<string | undefined> {
@@ -198,21 +191,6 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       return this.bestCheckpoints.get(run.id);
     }
   }
-}
-
-/** Builds the contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for HuggingFace folders. */
-export function folderContextValue(node: FolderNode): string {
-  let value = `${node.info.kind}.${node.state}`;
-  if (node.info.pinned) {
-    value += '.pinned';
-  }
-  if (node.best) {
-    value += '.best';
-  }
-  if (node.info.format !== 'ours') {
-    value += '.readonly';
-  }
-  return value;
 }
 
 function folderIcon(state: FolderState, pinned: boolean, best: boolean): vscode.ThemeIcon {
