@@ -43,7 +43,7 @@ copyFileSync('node_modules/uplot/LICENSE', 'dist/uPlot.LICENSE');
 // The training process and the CLI: tfjs and the data set stay in node_modules, loaded at run time.
 await build({
   ...common,
-  entryPoints: { trainer: 'src/training/child.ts', cli: 'src/training/cli.ts' },
+  entryPoints: { trainer: 'src/training/child.ts', cli: 'src/training/cli.ts', 'save-worker': 'src/training/save-worker.ts' },
   outdir: 'dist',
   external: ['@tensorflow/*', '@stdlib/*', 'vscode'],
   // jsonc-parser's UMD build (its "main") requires files at run time; its ES module build bundles.

@@ -1,8 +1,8 @@
 // Trainer callbacks: hooks the training loop calls at fixed points. BackupCallback writes a weights-only backup
 // after every checkpoint.
 import type * as tf from '@tensorflow/tfjs';
-import { commitFolder, rotate } from '../core';
 import { modelFiles, type ModelSnapshot } from './artifacts';
+import type { FolderWriter } from './folder-writer';
 import { t } from './l10n';
 import { messages } from './messages';
 import type { Reporter } from './reporter';
@@ -45,6 +45,7 @@ export interface BackupOptions {
   /** Backups to keep; 0 keeps all of them. */
   totalBackupLimit: number;
   reporter: Reporter;
+  writer: FolderWriter;
 }
 
 /** Writes model weights, the tokenizer and backup_state.json (never optimizer state) into backupDir after each checkpoint. */
@@ -52,16 +53,21 @@ export class BackupCallback implements TrainerCallback {
   constructor(private readonly options: BackupOptions) {}
 
   async onSave(event: SaveEvent): Promise<void> {
-    const { backupDir, totalBackupLimit, reporter } = this.options;
+    const { backupDir, totalBackupLimit, reporter, writer } = this.options;
     const { step, epoch, loss } = event.state;
     try {
       const files = modelFiles(event.snapshot, event.tokenizer);
       files.push({ name: 'backup_state.json', data: JSON.stringify({ step, epoch, loss }) });
-      const backupPath = await commitFolder(backupDir, 'backup', step, files, { meta: { step, epoch, loss } });
+      const { path: backupPath, deleted } = await writer.commitAndRotate({
+        parentDir: backupDir,
+        kind: 'backup',
+        step,
+        files,
+        meta: { step, epoch, loss },
+        rotation: { keepNewest: totalBackupLimit, pinned: true },
+      });
       reporter({ type: 'saved', kind: 'backup', path: backupPath, step, loss });
       reporter({ type: 'log', level: 'info', component: 'backup', message: t(messages.backupSaved, step, backupPath) });
-
-      const deleted = await rotate(backupDir, 'backup', { keepNewest: totalBackupLimit, pinned: true });
       if (deleted.length > 0) {
         reporter({ type: 'rotated', kind: 'backup', deleted });
         reporter({ type: 'log', level: 'info', component: 'backup', message: t(messages.rotated, deleted.join(', ')) });

@@ -7,6 +7,7 @@ import type { ChildLaunch, SavedKind } from '../protocol';
 import { chooseBackend } from './backend';
 import { BackupCallback, type TrainerCallback } from './callbacks';
 import { loadConfig, type TrainingConfig } from './config';
+import { createFolderWriter } from './folder-writer';
 import { t } from './l10n';
 import { messages } from './messages';
 import { resolveRecipe } from './recipes';
@@ -110,19 +111,24 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
     throw error instanceof LockHeldError ? new Error(t(messages.lockHeld, error.pid, config.outputDir)) : error;
   }
 
-  const trainer = new Trainer({
-    config,
-    recipe: resolveRecipe(config.recipe),
-    reporter,
-    callbacks: [new BackupCallback({ backupDir: config.backupDir, totalBackupLimit: config.totalBackupLimit, reporter }), ...(options.callbacks ?? [])],
-  });
+  const writer = createFolderWriter();
+  let trainer: Trainer | undefined;
   try {
+    const backupCallback = new BackupCallback({ backupDir: config.backupDir, totalBackupLimit: config.totalBackupLimit, reporter, writer });
+    trainer = new Trainer({
+      config,
+      recipe: resolveRecipe(config.recipe),
+      reporter,
+      writer,
+      callbacks: [backupCallback, ...(options.callbacks ?? [])],
+    });
     for (const removed of [...(await cleanStaleTemp(config.outputDir)), ...(await cleanStaleTemp(config.backupDir))]) {
       info(reporter, 'session', t(messages.staleTempRemoved, removed));
     }
     const start = await chooseStartPoint(options, config);
-    await trainer.prepare(start);
-    options.onTrainer?.(trainer);
+    const preparedTrainer = trainer;
+    await preparedTrainer.prepare(start);
+    options.onTrainer?.(preparedTrainer);
 
     let resumedFrom: { kind: SavedKind; step: number; path: string } | undefined;
     if (start.kind === 'checkpoint') {
@@ -150,7 +156,8 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
     reporter({ type: 'finished', reason: result.reason, step: result.step, metrics: result.metrics });
     return result;
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
+    await writer.close();
     await lock.release();
   }
 }
