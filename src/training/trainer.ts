@@ -292,8 +292,9 @@ export class Trainer {
 
   /**
    * Copies the state out of the backend now, then writes the checkpoint (and callbacks' saves) in the background.
-   * NOTE: a checkpoint + backup every 50 demo steps still measured 1.055× the wall time of training without saves
-   * (bench/training.ts, 2 cores, load average 2), above the 1.03× target, because the save worker competes for the cores.
+   * NOTE: with a checkpoint + backup every 50 demo steps, two runs of bench/training.ts (2 cores, load average 2)
+   * measured 1.017× and 1.055× the wall time without saves, so the 1.03× target is not always met: the save worker
+   * competes with training for the two cores.
    */
   private async saveCheckpoint(): Promise<void> {
     const { config, reporter } = this.options;
