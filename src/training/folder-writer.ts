@@ -92,8 +92,10 @@ class WorkerFolderWriter implements FolderWriter {
   }
 }
 
-/** Returns a writer that uses the worker thread when its script exists next to this file. */
-export function createFolderWriter(): FolderWriter {
-  const script = path.join(__dirname, 'save-worker.js');
-  return fs.existsSync(script) ? new WorkerFolderWriter(script) : new InlineFolderWriter();
+/** Returns a writer that uses a worker thread running `script` when that file exists, and commits inline otherwise. */
+export function createFolderWriter(script = path.join(__dirname, 'save-worker.js')): FolderWriter & { inWorker: boolean } {
+  if (fs.existsSync(script)) {
+    return Object.assign(new WorkerFolderWriter(script), { inWorker: true });
+  }
+  return Object.assign(new InlineFolderWriter(), { inWorker: false });
 }
