@@ -17,9 +17,12 @@ export interface TrainingBackupsApi {
   registry: RunRegistry;
   refresh: RefreshManager;
   chart: LossChartPanel;
+  /** Milliseconds from the call of `activate` to its return, measured by `activate` itself. */
+  activationMs: number;
 }
 
 export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
+  const startedAt = performance.now();
   const log = new Log();
   context.subscriptions.push(log);
 
@@ -56,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
 
   void refresh.refresh('runs', 'startup').catch((error) => log.error('Extension', 'Finding the runs failed', error));
   log.info('Extension', `Activated (trainer: ${trainerPath})`);
-  return { tree, sessions, statusBar, log, registry, refresh, chart };
+  return { tree, sessions, statusBar, log, registry, refresh, chart, activationMs: performance.now() - startedAt };
 }
 
 // The extension's disposables (context.subscriptions) stop the training processes; nothing else to do here.
