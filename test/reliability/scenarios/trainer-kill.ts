@@ -10,12 +10,15 @@ import { createRun, killAndWait, requireCli, RunConfig, RunFolder, runCli, start
 
 const RUN: RunConfig = { maxSteps: 60, saveSteps: 5, saveTotalLimit: 2, totalBackupLimit: 3 };
 /**
- * Upper bound of the random delay before a kill, in milliseconds. A quarter of the kills count from the
- * process start, so some land in the lock takeover and the cleanup of stale folders. The rest count from the
- * "Started training" line, so they land inside training however loaded the machine is. The 60 steps take
- * about 0.8 s on an idle machine.
+ * Upper bounds of the random delay before a kill, in milliseconds, measured on the uninterrupted run. A
+ * quarter of the kills count from the process start, so some land in the lock takeover and the cleanup of
+ * stale folders. The rest count from the "Started training" line, so they land inside training however
+ * fast or loaded the machine is.
  */
-const KILL_WINDOW_MS = 900;
+interface KillWindows {
+  fromProcessStartMs: number;
+  fromTrainingStartMs: number;
+}
 const STARTED_TIMEOUT_MS = 60_000;
 
 async function sha256(file: string): Promise<string> {
@@ -46,7 +49,7 @@ interface Landing {
   finishedFirst: number;
 }
 
-async function interruptAndResume(context: ScenarioContext, rng: Rng, run: RunFolder, referenceSha: string, landed: Landing): Promise<void> {
+async function interruptAndResume(rng: Rng, run: RunFolder, windows: KillWindows, referenceSha: string, landed: Landing): Promise<void> {
   let backupLimitReached = false;
   const kills = rng.int(1, 3);
   const history: string[] = [];
@@ -55,7 +58,7 @@ async function interruptAndResume(context: ScenarioContext, rng: Rng, run: RunFo
     const resumeFrom = await latestValid(run.outputDir, 'checkpoint');
     const cli = startCli([resumeFrom ? 'resume' : 'train', run.configPath]);
     const fromStart = rng.next() < 0.25;
-    const delayMs = rng.int(0, KILL_WINDOW_MS);
+    const delayMs = rng.int(0, fromStart ? windows.fromProcessStartMs : windows.fromTrainingStartMs);
     history.push(`${resumeFrom ? `resume from ${resumeFrom.step}` : 'train'}, kill ${delayMs} ms after ${fromStart ? 'process start' : 'training start'}`);
     if (!fromStart) {
       await waitForOutput(cli, /Started training: steps/, STARTED_TIMEOUT_MS).catch(() => undefined);
@@ -116,21 +119,27 @@ export const trainerKillScenario: Scenario = {
   async run(context: ScenarioContext): Promise<ScenarioResult[]> {
     await requireCli(context.repoRoot);
     const reference = await createRun(path.join(context.workDir, 'reference'), RUN);
-    const uninterrupted = await runCli(['train', reference.configPath]);
-    check(uninterrupted.status === 0, `the uninterrupted reference run failed:\n${uninterrupted.output}`);
+    const processStart = Date.now();
+    const uninterrupted = startCli(['train', reference.configPath]);
+    await waitForOutput(uninterrupted, /Started training: steps/, STARTED_TIMEOUT_MS);
+    const trainingStart = Date.now();
+    const status = await uninterrupted.exited;
+    check(status === 0, `the uninterrupted reference run failed:\n${uninterrupted.output()}`);
+    const windows: KillWindows = { fromProcessStartMs: Date.now() - processStart, fromTrainingStartMs: Date.now() - trainingStart };
     const referenceSha = await sha256(path.join(reference.outputDir, `checkpoint-${RUN.maxSteps}`, 'weights.bin'));
     const landed: Landing = { beforeFirstCheckpoint: 0, insideCommit: 0, insideDelete: 0, elsewhere: 0, finishedFirst: 0 };
 
     const result = await runTrials('kill trainer', context.counts.trainerKills, async (trial) => {
       const run = await createRun(path.join(context.workDir, `trial ${trial}`), RUN);
-      await interruptAndResume(context, context.rng, run, referenceSha, landed);
+      await interruptAndResume(context.rng, run, windows, referenceSha, landed);
       await fs.remove(run.dir);
     });
 
     result.notes.push(
       `kills landed before the first checkpoint ${landed.beforeFirstCheckpoint} times, inside a commit ${landed.insideCommit}, ` +
         `inside a delete ${landed.insideDelete}, elsewhere ${landed.elsewhere}; the run finished before the kill ${landed.finishedFirst} times. ` +
-        'Every finished run was compared with the uninterrupted one.',
+        `Every finished run was compared with the uninterrupted one, which took ${windows.fromProcessStartMs} ms ` +
+        `(${windows.fromTrainingStartMs} ms after "Started training").`,
     );
     return [result];
   },
