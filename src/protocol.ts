@@ -36,7 +36,14 @@ export type ChildMessage =
   | { type: 'evaluation'; step: number; metrics: Record<string, number> }
   | { type: 'warning'; message: string }
   | { type: 'error'; message: string; fatal: boolean }
-  | { type: 'finished'; reason: 'completed' | 'stopped'; step: number; metrics: Record<string, number> };
+  | {
+      type: 'finished';
+      reason: 'completed' | 'stopped';
+      step: number;
+      metrics: Record<string, number>;
+      /** Number of checkpoint saves of this run that failed; absent or 0 when every save succeeded. */
+      failedSaves?: number;
+    };
 
 /** Commands the parent sends to the training process. */
 export type ParentCommand =

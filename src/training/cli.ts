@@ -194,7 +194,8 @@ async function trainCommand(args: CliArguments): Promise<number> {
   if (result.reason === 'completed') {
     await listCommand(args.configPath);
   }
-  return 0;
+  // A run whose checkpoint save failed did not leave the state it reports, so scripts must not treat it as a success.
+  return result.failedSaves > 0 ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,9 @@
 // output folder, cleanup of interrupted saves, choice of the folder to start from, and the trainer itself.
 import * as path from 'node:path';
 import * as fse from 'fs-extra';
-import { acquireLock, cleanStaleTemp, listFolders, LockHeldError, verifyFolder, type Verification } from '../core';
+import {
+  acquireLock, cleanStaleTemp, listFolders, LockHeldError, supersedeFoldersAfter, verifyFolder, type Verification,
+} from '../core';
 import type { ChildLaunch, SavedKind } from '../protocol';
 import { chooseBackend } from './backend';
 import { BackupCallback, type TrainerCallback } from './callbacks';
@@ -88,6 +90,28 @@ async function chooseStartPoint(options: SessionOptions, config: TrainingConfig)
   return { kind: 'checkpoint', path: await newestValidCheckpoint(config, options.reporter) };
 }
 
+/**
+ * Moves the checkpoints and backups with a step above `step` into `superseded-*` folders, so that the run
+ * starting at `step` saves new folders in their place instead of failing on existing names. Sends one warning.
+ */
+async function supersedeLaterFolders(config: TrainingConfig, step: number, startPath: string, reporter: Reporter): Promise<void> {
+  const now = new Date();
+  const parts: string[] = [];
+  const targets = [{ dir: config.outputDir, kind: 'checkpoint' as const }, { dir: config.backupDir, kind: 'backup' as const }];
+  for (const { dir, kind } of targets) {
+    const result = await supersedeFoldersAfter(dir, step, [kind], { now, except: [startPath] });
+    if (result.supersededDir !== undefined) {
+      parts.push(t(messages.supersededPart, result.moved.join(', '), result.supersededDir));
+    }
+  }
+  if (parts.length === 0) {
+    return;
+  }
+  const message = t(messages.superseded, step, parts.join('; '));
+  reporter({ type: 'warning', message });
+  reporter({ type: 'log', level: 'warn', component: 'session', message });
+}
+
 function info(reporter: Reporter, component: string, message: string): void {
   reporter({ type: 'log', level: 'info', component, message });
 }
@@ -128,6 +152,9 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
     const start = await chooseStartPoint(options, config);
     const preparedTrainer = trainer;
     await preparedTrainer.prepare(start);
+    if (start.kind !== 'fresh') {
+      await supersedeLaterFolders(config, trainer.step, start.path, reporter);
+    }
     options.onTrainer?.(preparedTrainer);
 
     let resumedFrom: { kind: SavedKind; step: number; path: string } | undefined;
@@ -152,8 +179,12 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
     info(reporter, 'session', t(messages.started, trainer.step, trainer.totalSteps));
 
     const result = await trainer.train();
-    info(reporter, 'session', t(result.reason === 'completed' ? messages.finished : messages.stopped, result.step));
-    reporter({ type: 'finished', reason: result.reason, step: result.step, metrics: result.metrics });
+    if (result.failedSaves > 0) {
+      reporter({ type: 'log', level: 'error', component: 'session', message: t(messages.finishedWithFailedSaves, result.step, result.failedSaves) });
+    } else {
+      info(reporter, 'session', t(result.reason === 'completed' ? messages.finished : messages.stopped, result.step));
+    }
+    reporter({ type: 'finished', reason: result.reason, step: result.step, metrics: result.metrics, failedSaves: result.failedSaves });
     return result;
   } finally {
     trainer?.dispose();

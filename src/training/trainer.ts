@@ -24,6 +24,8 @@ export interface TrainResult {
   reason: 'completed' | 'stopped';
   step: number;
   metrics: Record<string, number>;
+  /** Checkpoint saves that failed; each was reported as a non-fatal error when it failed. */
+  failedSaves: number;
 }
 
 export interface TrainerOptions {
@@ -55,6 +57,7 @@ export class Trainer {
   private lastEvaluatedStep = -1;
   private lossWindow: number[] = [];
   private stopRequested = false;
+  private failedSaves = 0;
   private saveRequested = false;
   /** The folder this run started from; rotation never deletes it. */
   resumedFrom: string | undefined;
@@ -64,6 +67,7 @@ export class Trainer {
   constructor(private readonly options: TrainerOptions) {
     this.callbacks = options.callbacks ?? [];
     this.saver = new BackgroundSaver((error, label) => {
+      this.failedSaves += 1;
       const message = t(messages.checkpointFailed, label, error.message);
       options.reporter({ type: 'error', message, fatal: false });
       options.reporter({ type: 'log', level: 'error', component: 'checkpoint', message });
@@ -198,7 +202,7 @@ export class Trainer {
     }
     await this.saver.flush();
     await this.emit((callback) => callback.onTrainEnd?.(this.position(), reason));
-    return { reason, step: this.step, metrics: this.latestMetrics };
+    return { reason, step: this.step, metrics: this.latestMetrics, failedSaves: this.failedSaves };
   }
 
   /** Runs one optimizer step on the next batch of the current epoch's order; returns the batch loss. */

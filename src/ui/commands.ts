@@ -205,6 +205,12 @@ async function stopTraining(c: CommandContext, node?: TreeNode) {
   return result;
 }
 
+/** Names of the run's own checkpoints and backups above `step`, which a restore from `step` moves aside. */
+async function laterFolderNames(run: Run, step: number): Promise<string[]> {
+  const folders = [...(await listFolders(run.outputDir, 'checkpoint')), ...(await listFolders(run.backupDir, 'backup'))];
+  return folders.filter((info) => info.step > step && info.format !== 'huggingface').map((info) => info.name);
+}
+
 async function restoreBackup(c: CommandContext, node?: TreeNode) {
   let backup: FolderInfo | undefined;
   let run: Run | undefined;
@@ -228,12 +234,19 @@ async function restoreBackup(c: CommandContext, node?: TreeNode) {
     return undefined;
   }
   const restore = vscode.l10n.t('Restore');
+  const details = [
+    vscode.l10n.t('The optimizer state starts fresh, and steps continue from {0}. The backup itself is not changed.', backup.step + 1),
+  ];
+  const later = await laterFolderNames(run, backup.step);
+  if (later.length > 0) {
+    details.push(vscode.l10n.t(
+      'The later folders {0} will be moved into a superseded-<time> folder beside them, so that the new run can save its own. Nothing is deleted.',
+      later.join(', '),
+    ));
+  }
   const answer = await vscode.window.showWarningMessage(
     vscode.l10n.t('Start {0} from the weights of backup step {1}?', run.name, backup.step),
-    {
-      modal: true,
-      detail: vscode.l10n.t('The optimizer state starts fresh, and steps continue from {0}. The backup itself is not changed.', backup.step + 1),
-    },
+    { modal: true, detail: details.join('\n\n') },
     restore,
   );
   return answer === restore ? startSession(c, run, 'restore', backup.path) : undefined;

@@ -69,6 +69,13 @@ export class TrainingSession {
         break;
       case 'finished':
         this.finished = message;
+        if ((message.failedSaves ?? 0) > 0 && this.failure === undefined) {
+          this.failure = vscode.l10n.t(
+            'Training ended at step {0}, but {1} checkpoint save(s) failed. See the log for the errors.',
+            message.step,
+            message.failedSaves ?? 0,
+          );
+        }
         break;
     }
   }

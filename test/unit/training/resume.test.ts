@@ -127,10 +127,15 @@ describe('resume and restore', function () {
 
     fs.writeFileSync(configPath, JSON.stringify({ ...JSON.parse(fs.readFileSync(configPath, 'utf8')), maxSteps: 25 }));
     const resumed = await train('resume', configPath, { stopAt: 21 });
-    const [warning] = resumed.recorder.ofType('warning');
+    const [warning, moved] = resumed.recorder.ofType('warning');
     assert.match(warning.message, /^Skipped checkpoint-30: file weights\.bin is corrupt .*Using the previous valid checkpoint\.$/);
     assert.equal(resumed.recorder.ofType('started')[0].resumedFrom?.step, 20);
-    assert.ok(fs.existsSync(weightsPath), 'the corrupt checkpoint must not be deleted');
+    // Resuming from step 20 starts a new lineage, so the corrupt checkpoint-30 is moved aside, not deleted.
+    assert.match(moved.message, /^Training restarts from step 20, so the folders of later steps were moved aside, not deleted: checkpoint-30 to /);
+    const aside = fs.readdirSync(path.join(dir, 'output')).filter((name) => name.startsWith('superseded-'));
+    assert.equal(aside.length, 1);
+    assert.ok(fs.readFileSync(path.join(dir, 'output', aside[0], 'checkpoint-30', 'weights.bin')).equals(bytes), 'the corrupt checkpoint changed');
+    assert.equal(fs.existsSync(weightsPath), false);
   });
 
   it('resume rejects changed training data', async () => {
