@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerTrainingKernels } from '../../src/training/kernels';
 import { BagOfWordsDense, denseToWordIndices } from '../../src/training/layers/bag-of-words-dense';
-import { spamRecipe } from '../../src/training/recipes/spam';
+import { spamDenseRecipe } from '../../src/training/recipes/spam';
 import { StepRunner } from '../embedding';
 
 const profiledSteps = 20;
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     throw new Error(`the ${backend} backend failed to initialize`);
   }
   const seed = 42;
-  const data = await spamRecipe.loadData({ tf, seed });
+  const data = await spamDenseRecipe.loadData({ tf, seed });
   const vocabularySize = data.trainX.shape[1]!;
   const { indices, wordsPerRow, rowCount } = denseToWordIndices(data.trainX.dataSync(), vocabularySize);
   const wordIndices = tf.tensor2d(indices, [rowCount, wordsPerRow], 'int32');
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     ],
   });
   const variants: [string, StepRunner][] = [
-    ['dense input (spam recipe)', new StepRunner(spamRecipe.buildModel({ tf, seed, data }), data.trainX, data.trainY)],
+    ['dense input (Dense first layer)', new StepRunner(spamDenseRecipe.buildModel({ tf, seed, data }), data.trainX, data.trainY)],
     ['BagOfWordsDense', new StepRunner(sparseModel, wordIndices, data.trainY)],
   ];
 

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../protocol';
 import { messages } from './messages';
 import { backendChoices } from './config';
+import { registerTrainingKernels } from './kernels';
 import { t } from './l10n';
 
 export type BackendChoice = (typeof backendChoices)[number];
@@ -52,8 +53,18 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
   }
 }
 
-/** Activates the requested backend, or the best available one for 'auto'; throws when a forced one is unavailable. */
+/**
+ * Activates the requested backend, or the best available one for 'auto', and registers the kernels of ./kernels
+ * (the wasm GatherV2 and the UnsortedSegmentSum that Embedding's gradient needs). Throws when a forced backend
+ * is unavailable.
+ */
 export async function chooseBackend(choice: BackendChoice = 'auto'): Promise<ChosenBackend> {
+  const chosen = await activateBackend(choice);
+  registerTrainingKernels();
+  return chosen;
+}
+
+async function activateBackend(choice: BackendChoice): Promise<ChosenBackend> {
   if (choice !== 'auto') {
     const reason = await tryBackend(choice);
     if (reason !== undefined) {
