@@ -1,10 +1,12 @@
 // Drives the extension the way a person does, in code-server through headless Chromium: open the sidebar,
 // start the demo from the command palette, watch the status bar and the tree, restore a backup from its
-// context menu, and open the loss chart. Screenshots go to .test-output/screenshots/.
+// context menu, and open the loss chart. The restore moves the later checkpoint aside and saves a new one.
+// Screenshots go to .test-output/screenshots/.
 //
 // The test workspace's examples/spam/training.json trains 150 steps with a checkpoint and a backup every
 // 50 steps, so Start Demo uses it and finishes in well under a minute on 2 cores.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
 import {
   openTestWorkbench,
@@ -134,17 +136,42 @@ describe('Demo in the browser', function () {
 
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ state: 'visible', timeout: 10_000 });
-    assert.match(await dialog.innerText(), /backup step 100/, 'the confirmation does not name the backup step');
+    const confirmation = await dialog.innerText();
+    assert.match(confirmation, /backup step 100/, 'the confirmation does not name the backup step');
+    assert.match(confirmation, /checkpoint-150/, 'the confirmation does not name the later checkpoint');
+    assert.match(confirmation, /superseded-/, 'the confirmation does not say where later folders go');
+    assert.match(confirmation, /Nothing is deleted/, 'the confirmation does not say that nothing is deleted');
+    await screenshotPart(page, '.monaco-dialog-box', 'restore-confirmation');
+    const outputDir = path.join(workbench.workspaceDir, 'examples', 'spam', 'output');
+    const oldManifest = fs.readFileSync(path.join(outputDir, 'checkpoint-150', 'manifest.json'));
     await dialog.locator('.dialog-buttons .monaco-button', { hasText: /^Restore$/ }).click();
 
     // The first progress seen must already be past the backup's step: a run that started over from step 1
     // would show a small step first, because 100 steps take several seconds.
     const restored = await waitForValue('progress of the restored run', () => statusBarText(page), (text) => progressStep(text) !== undefined, 60_000);
     assert.ok(progressStep(restored)! > 100, `the restored run started at "${restored}" instead of after step 100`);
-    await waitForValue('the restored run to finish', () => statusBarText(page), isIdle, trainingTimeoutMs);
+    const finished = await waitForValue('the restored run to finish', () => statusBarText(page), isIdle, trainingTimeoutMs);
+    // The finished text stays for 30 s after the run. A failed checkpoint save would show "spam failed" instead.
+    assert.doesNotMatch(finished, /failed/, `the restored run ended in an error state: "${finished}"`);
+    assert.match(finished, /step 150/, `the restored run did not finish at step 150: "${finished}"`);
 
     const rows = (await treeRows(page)).map((row) => row.text);
     assert.ok(rows.some((text) => text.startsWith('step 100')), 'restoring removed the backup row for step 100');
+    const checkpoints = await waitForValue(
+      'one checkpoint row for step 150',
+      async () => (await rowsUnderGroup(page, 'Checkpoints')).map((row) => row.text),
+      (texts) => texts.filter((text) => text.startsWith('step 150')).length === 1,
+      15_000,
+    );
+    const newest = checkpoints.find((text) => text.startsWith('step 150'))!;
+    assert.doesNotMatch(newest, /corrupt|incomplete|invalid/i, `the new checkpoint row shows an error: "${newest}"`);
+
+    // The old checkpoint-150 was moved aside unchanged and a new one was saved in its place.
+    const aside = fs.readdirSync(outputDir).filter((name) => name.startsWith('superseded-'));
+    assert.strictEqual(aside.length, 1, `expected one superseded folder in ${outputDir}: ${aside.join(', ')}`);
+    assert.ok(fs.readFileSync(path.join(outputDir, aside[0], 'checkpoint-150', 'manifest.json')).equals(oldManifest), 'the moved checkpoint changed');
+    assert.ok(!fs.readFileSync(path.join(outputDir, 'checkpoint-150', 'manifest.json')).equals(oldManifest), 'checkpoint-150 is still the old one');
+    await screenshotPart(page, '.part.sidebar', 'sidebar-after-restore');
   });
 
   it('opens the loss chart', async () => {

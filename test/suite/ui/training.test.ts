@@ -117,6 +117,31 @@ describe('Training from the sidebar', function () {
     assert.ok(fs.existsSync(backup.info.path), 'restoring must leave the backup in place');
   });
 
+  it('restore in place supersedes later folders', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const run = await createRun(api, 'supersede');
+    created.push(run);
+    fs.cpSync(trained.outputDir, run.outputDir, { recursive: true });
+    fs.cpSync(trained.backupDir, run.backupDir, { recursive: true });
+    const oldManifest = fs.readFileSync(path.join(run.outputDir, 'checkpoint-150', 'manifest.json'));
+
+    const session = api.sessions.start(run, 'restore', path.join(run.backupDir, 'model_backup_step-100'));
+    const warning = await nextMessage(api, session, 'warning');
+    assert.strictEqual(await session.exited, 0);
+
+    assert.match(warning.message, /^Training restarts from step 100, so the folders of later steps were moved aside, not deleted: /);
+    assert.strictEqual(session.finished?.step, 150);
+    assert.strictEqual(session.finished?.failedSaves, 0);
+    assert.strictEqual(session.failure, undefined);
+    assert.strictEqual(api.statusBar.item.text, `$(check) ${run.name} · step 150`);
+    const aside = fs.readdirSync(run.outputDir).filter((name) => name.startsWith('superseded-'));
+    assert.strictEqual(aside.length, 1);
+    assert.ok(fs.readFileSync(path.join(run.outputDir, aside[0], 'checkpoint-150', 'manifest.json')).equals(oldManifest), 'the moved checkpoint changed');
+    const checkpoints = await folderRows(api, run, 'checkpoint');
+    assert.deepStrictEqual(checkpoints.map((row) => row.info.step), [150, 100, 50]);
+    assert.strictEqual(checkpoints[0].info.complete, true);
+  });
+
   it('restart resumes from a checkpoint', async () => {
     assert.ok(trained, 'needs the run of the first test');
     const session = (await vscode.commands.executeCommand('trainingBackups.restartTraining', await runNode(api, trained))) as TrainingSession | undefined;
