@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import * as fse from 'fs-extra';
 import {
-  acquireLock, cleanStaleTemp, listFolders, LockHeldError, supersedeFoldersAfter, verifyFolder, type Verification,
+  acquireLock, cleanStaleTemp, listFolders, LockHeldError, parseFolderName, supersedeFoldersAfter, verifyFolder, type Verification,
 } from '../core';
 import type { ChildLaunch, SavedKind } from '../protocol';
 import { chooseBackend } from './backend';
@@ -44,6 +44,11 @@ export function describeVerification(verification: Verification): string | undef
 }
 
 async function requireValidFolder(dir: string): Promise<void> {
+  // Work folders (.tmp-…, .trash-…) can hold a verifying manifest while a save or a deletion is in progress,
+  // so only the names that listing shows are start points.
+  if (parseFolderName(path.basename(dir)) === undefined) {
+    throw new Error(t(messages.folderNotValid, dir, t(messages.folderNameNotSaved, path.basename(dir))));
+  }
   const problem = describeVerification(await verifyFolder(dir));
   if (problem !== undefined) {
     throw new Error(t(messages.folderNotValid, dir, problem));
@@ -112,6 +117,22 @@ async function supersedeLaterFolders(config: TrainingConfig, step: number, start
   reporter({ type: 'log', level: 'warn', component: 'session', message });
 }
 
+/** Creates the folder of a config setting, with an error that names the setting when the path cannot be a folder. */
+async function ensureFolder(setting: 'outputDir' | 'backupDir', dir: string, configPath: string): Promise<void> {
+  try {
+    await fse.ensureDir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    let reason = (error as Error).message;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      reason = t(messages.pathIsFile);
+    } else if (code === 'ELOOP') {
+      reason = t(messages.pathIsSymlinkLoop);
+    }
+    throw new Error(t(messages.settingFolderUnusable, setting, dir, reason, configPath));
+  }
+}
+
 function info(reporter: Reporter, component: string, message: string): void {
   reporter({ type: 'log', level: 'info', component, message });
 }
@@ -126,8 +147,8 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
     info(reporter, 'backend', line);
   }
 
-  await fse.ensureDir(config.outputDir);
-  await fse.ensureDir(config.backupDir);
+  await ensureFolder('outputDir', config.outputDir, config.configPath);
+  await ensureFolder('backupDir', config.backupDir, config.configPath);
   let lock: { release(): Promise<void> };
   try {
     lock = await acquireLock(config.outputDir, `training-backups ${options.mode}`);

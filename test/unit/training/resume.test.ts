@@ -138,6 +138,28 @@ describe('resume and restore', function () {
     assert.equal(fs.existsSync(weightsPath), false);
   });
 
+  it('restore and resume reject work folders', async () => {
+    const dir = newRunDir('work');
+    const configPath = writeConfig(dir, { maxSteps: 10, saveStrategy: 'steps', saveSteps: 10 });
+    await train('train', configPath);
+    // Writer pid 1 is alive, so the cleanup of interrupted saves leaves both folders in place.
+    const backup = path.join(dir, 'backups', '.tmp-model_backup_step-10-1-0badc0de');
+    fs.cpSync(path.join(dir, 'backups', 'model_backup_step-10'), backup, { recursive: true });
+    const checkpoint = path.join(dir, 'output', '.trash-checkpoint-10-1-0badc0de');
+    fs.cpSync(path.join(dir, 'output', 'checkpoint-10'), checkpoint, { recursive: true });
+
+    await assert.rejects(train('restore', configPath, { from: backup }), (error: Error) => {
+      assert.ok(error.message.startsWith(`${backup} cannot be used: its name ${path.basename(backup)} is not checkpoint-N or model_backup_step-N`), error.message);
+      return true;
+    });
+    await assert.rejects(train('resume', configPath, { from: checkpoint }), (error: Error) => {
+      assert.ok(error.message.startsWith(`${checkpoint} cannot be used: its name ${path.basename(checkpoint)} is not`), error.message);
+      return true;
+    });
+    assert.ok(fs.existsSync(backup), 'the .tmp- folder was removed');
+    assert.ok(fs.existsSync(checkpoint), 'the .trash- folder was removed');
+  });
+
   it('resume rejects changed training data', async () => {
     const dir = newRunDir('data');
     const configPath = writeConfig(dir, { maxSteps: 10, saveStrategy: 'steps', saveSteps: 10 });
