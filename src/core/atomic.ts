@@ -16,6 +16,7 @@ import {
   BACKUP_STATE_NAME, Summary, TRAINER_STATE_NAME,
   mergeMetaIntoSummary, summarizeBackupState, summarizeTrainerState, toTrainerState,
 } from './trainerState';
+import { verifyFolder } from './verify';
 
 export interface FileToWrite {
   /** Path relative to the folder with '/' separators. Absolute paths and '..' segments are rejected. */
@@ -261,6 +262,11 @@ export async function commitFolder(
   }
 }
 
+/** Returns a foreign name beside `target` (never listed, rotated or deleted) for a folder that must make room. */
+function asideName(target: string, reason: 'incomplete' | 'corrupt'): string {
+  return `${target}.${reason}-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`;
+}
+
 async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest): Promise<string> {
   const parentDir = path.dirname(target);
   const name = path.basename(target);
@@ -283,7 +289,14 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
     const existing = await readManifest(target);
     if (existing.state === 'ok') {
       if (sameContent(existing.manifest, manifest)) {
-        return target;
+        // An equal manifest says nothing about the files on disk: a damaged copy is moved aside (never deleted),
+        // so that the new, intact folder takes its place.
+        const verification = await verifyFolder(target);
+        if (verification.state === 'ok') {
+          return target;
+        }
+        await fs.rename(target, asideName(target, 'corrupt')).catch(() => undefined);
+        continue;
       }
       throw new FolderExistsError(
         `${name} already exists in ${parentDir} with different content. The existing folder was kept and the new ` +
@@ -303,8 +316,7 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
         target,
       );
     }
-    const aside = `${target}.incomplete-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`;
-    await fs.rename(target, aside).catch(() => undefined);
+    await fs.rename(target, asideName(target, 'incomplete')).catch(() => undefined);
   }
   throw new SaveError(`Failed to move ${name} into place in ${parentDir} after 5 attempts.`, target, { cause: lastError });
 }

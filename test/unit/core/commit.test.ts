@@ -111,6 +111,23 @@ describe('core commit', () => {
     assert.deepEqual(await verifyFolder(saved), { state: 'ok' });
   });
 
+  it('moves a damaged equal folder aside', async () => {
+    const first = await commitFolder(dir, 'checkpoint', 100, weightsFor(100));
+    const weightsPath = path.join(first, 'weights.bin');
+    const damaged = await fs.readFile(weightsPath);
+    damaged[0] ^= 0xff;
+    await fs.writeFile(weightsPath, damaged);
+
+    const saved = await commitFolder(dir, 'checkpoint', 100, weightsFor(100));
+
+    const names = await namesIn(dir);
+    assert.equal(names.length, 2);
+    assert.equal(names[0], 'checkpoint-100');
+    assert.match(names[1], /^checkpoint-100\.corrupt-/);
+    assert.deepEqual(await fs.readFile(path.join(dir, names[1], 'weights.bin')), damaged);
+    assert.deepEqual(await verifyFolder(saved), { state: 'ok' });
+  });
+
   it('never replaces a HuggingFace folder', async () => {
     const target = path.join(dir, 'checkpoint-100');
     await fs.mkdirp(target);
