@@ -73,7 +73,7 @@ export function checkPackage() {
   };
 
   const startedAt = Date.now();
-  execFileSync(process.execPath, [vsceBin, 'package', '--allow-missing-repository', '--skip-license', '-o', vsixPath], {
+  execFileSync(process.execPath, [vsceBin, 'package', '--allow-missing-repository', '-o', vsixPath], {
     cwd: repoRoot,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -104,7 +104,7 @@ export async function verifyFolder(dir: string): Promise<Verification> {
       return { state: 'corrupt', file: entry.name, reason: `the file cannot be read: ${(error as Error).message}` };
     }
     if (digest !== entry.sha256) {
-      return { state: 'corrupt', file: entry.name, reason: 'sha256 does not match the manifest (the content has changed)' };
+      return { state: 'corrupt', file: entry.name, reason: 'its sha256 does not match the manifest, so the content has changed' };
     }
   }
   return { state: 'ok' };

@@ -99,7 +99,10 @@ const rules: Record<string, FieldRule> = {
   backend: { check: oneOf(backendChoices), expected: `one of ${backendChoices.map((n) => `"${n}"`).join(', ')}` },
 };
 
-const requiredFields = ['outputDir', 'backupDir', 'recipe'];
+const requiredFields = ['outputDir', 'recipe'];
+
+/** Backup folder of a config that names none, relative to the config file; the editor uses the same default. */
+export const defaultBackupDir = 'backups';
 
 /** Every key training.json may contain, in the order of the documentation. */
 export const configFields: readonly string[] = Object.keys(rules);
@@ -166,7 +169,7 @@ export function validateConfig(json: unknown, configPath: string, defaults: Conf
 
   const baseDir = path.dirname(path.resolve(configPath));
   const outputDir = path.resolve(baseDir, input.outputDir as string);
-  const backupDir = path.resolve(baseDir, input.backupDir as string);
+  const backupDir = path.resolve(baseDir, (input.backupDir as string | undefined) ?? defaultBackupDir);
   errors.push(...checkFolders(outputDir, backupDir));
 
   let recipe = input.recipe as string;

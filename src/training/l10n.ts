@@ -20,8 +20,13 @@ export function loadBundle(bundlePath: string | undefined): void {
 /** Translates `message` with the loaded bundle and fills its {0}, {1}, ... placeholders with `args`. */
 export function t(message: string, ...args: Array<string | number>): string {
   const template = typeof bundle[message] === 'string' ? bundle[message] : message;
-  return template.replace(/\{(\d+)\}/g, (match, index: string) => {
+  // A placeholder followed by a period takes no second period from an argument that already ends a sentence.
+  return template.replace(/\{(\d+)\}(\.?)/g, (match, index: string, period: string) => {
     const value = args[Number(index)];
-    return value === undefined ? match : String(value);
+    if (value === undefined) {
+      return match;
+    }
+    const text = String(value);
+    return period && text.endsWith('.') ? text : text + period;
   });
 }

@@ -11,7 +11,7 @@ export const messages = {
   restoredFromBackup: 'Restored from backup step {0} ({1}).',
   skippedInvalidCheckpoint: 'Skipped {0}: {1}. Using the previous valid checkpoint.',
   noValidCheckpoint: 'No valid checkpoint was found in {0}. Start a new run with "train" or restore a backup.',
-  folderNotValid: '{0} cannot be used: {1}. Pick another checkpoint or restore a backup.',
+  folderNotValid: '{0} cannot be used: {1}. Resume from another checkpoint or restore another backup.',
   folderCorrupt: 'file {0} is corrupt ({1})',
   folderIncomplete: 'it is incomplete ({0})',
   settingFolderUnusable: '{0} {1} cannot be used as a folder: {2}. Set "{0}" in {3} to a folder that can be created and written to.',

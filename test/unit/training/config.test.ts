@@ -53,6 +53,12 @@ describe('training config', () => {
     assert.equal(result.config.totalBackupLimit, 2);
   });
 
+  it('puts backups beside the config by default', () => {
+    const result = validateConfig({ recipe: 'spam', outputDir: './out' }, configPath);
+    assert.ok(result.ok);
+    assert.equal(result.config.backupDir, path.join(dir, 'backups'));
+  });
+
   const invalidCases: Array<[string, Record<string, unknown>, string]> = [
     ['zero saveSteps', { saveSteps: 0 }, 'saveSteps: 0 is invalid: expected a positive integer (steps between checkpoints)'],
     ['fractional batchSize', { batchSize: 2.5 }, 'batchSize: 2.5 is invalid: expected a positive integer (examples per step)'],

@@ -121,7 +121,7 @@ describe('resume and restore', function () {
 
     await assert.rejects(train('resume', configPath, { from: newest }), (error: Error) => {
       assert.match(error.message, new RegExp(`^${newest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} cannot be used: file weights\\.bin is corrupt`));
-      assert.match(error.message, /restore a backup\.$/);
+      assert.match(error.message, /Resume from another checkpoint or restore another backup\.$/);
       return true;
     });
 
