@@ -141,6 +141,9 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
         'security.workspace.trust.enabled': options.workspaceTrust,
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,
+        // The test workspaces live inside this repository's checkout; without this, the Git extension's
+        // "open the repository in the parent folder?" notification covers the screenshots.
+        'git.openRepositoryInParentFolders': 'never',
       },
       null,
       2,
