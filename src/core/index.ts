@@ -20,8 +20,8 @@ export { keepBest, keepNewest, keepPaths, keepPinned, policiesFor, rotate, selec
 export { LOCK_NAME, LockHeldError, acquireLock } from './lock';
 export type { LogEntry, TrainerState } from './trainerState';
 export { readTrainerState } from './trainerState';
-export type { SupersedeResult } from './supersede';
-export { SUPERSEDED_PREFIX, supersedeFoldersAfter, supersededName } from './supersede';
+export type { SupersedeResult, SupersededFolder } from './supersede';
+export { SUPERSEDED_PREFIX, listSuperseded, parseSupersededTime, supersedeFoldersAfter, supersededName } from './supersede';
 
 /**
  * Commits a folder and then rotates its siblings. Rotation runs only when the commit succeeded, so a failed

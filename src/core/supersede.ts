@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as fs from 'fs-extra';
 import { fsyncDir } from './atomic';
 import { FolderKind, MANIFEST_NAME, PIN_MARKER_PREFIX, looksLikeHuggingFace, parseFolderName } from './layout';
+import { FolderInfo, listFolders } from './listing';
 
 export const SUPERSEDED_PREFIX = 'superseded-';
 
@@ -15,6 +16,61 @@ export interface SupersedeResult {
   supersededDir?: string;
   /** Names of the moved folders, sorted by step. */
   moved: string[];
+}
+
+/** A `superseded-*` folder and the checkpoints and backups inside it. */
+export interface SupersededFolder {
+  name: string;
+  path: string;
+  /** The UTC time in the name; undefined when the name does not contain one. */
+  created?: Date;
+  /** Checkpoints sorted by step, then backups sorted by step. */
+  folders: FolderInfo[];
+}
+
+const SUPERSEDED_TIME = /^superseded-(\d{4}-\d{2}-\d{2})T(\d{2})-(\d{2})-(\d{2})-(\d{3})Z(?:-\d+)?$/;
+
+/** Parses the UTC time out of a name built by `supersededName`, with or without a `-2`, `-3`, ... suffix. */
+export function parseSupersededTime(name: string): Date | undefined {
+  const match = SUPERSEDED_TIME.exec(name);
+  if (!match) {
+    return undefined;
+  }
+  const [, day, hours, minutes, seconds, millis] = match;
+  const time = new Date(`${day}T${hours}:${minutes}:${seconds}.${millis}Z`);
+  return Number.isNaN(time.getTime()) ? undefined : time;
+}
+
+/**
+ * Lists the `superseded-*` folders directly inside `parentDir`, newest first: by the time in the name, then by
+ * name, and folders without a time in the name last. Files and other folders are not listed. A missing
+ * `parentDir` lists nothing.
+ */
+export async function listSuperseded(parentDir: string): Promise<SupersededFolder[]> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.readdir(parentDir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+
+  const result: SupersededFolder[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !entry.name.startsWith(SUPERSEDED_PREFIX)) {
+      continue;
+    }
+    const dir = path.join(parentDir, entry.name);
+    const checkpoints = await listFolders(dir, 'checkpoint');
+    const backups = await listFolders(dir, 'backup');
+    result.push({ name: entry.name, path: dir, created: parseSupersededTime(entry.name), folders: [...checkpoints, ...backups] });
+  }
+
+  const timeOf = (item: SupersededFolder): number => item.created?.getTime() ?? -Infinity;
+  result.sort((a, b) => timeOf(b) - timeOf(a) || b.name.localeCompare(a.name, 'en', { numeric: true }));
+  return result;
 }
 
 /** Builds a folder name such as `superseded-2026-12-04T21-05-09-123Z`: UTC time without ':' or '.'. */

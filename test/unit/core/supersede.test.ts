@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as fs from 'fs-extra';
-import { listFolders, setPinned, supersedeFoldersAfter, supersededName } from '../../../src/core';
+import { listFolders, listSuperseded, setPinned, supersedeFoldersAfter, supersededName } from '../../../src/core';
 import { FIXTURES, commitSteps, makeTempDir, namesIn } from './helpers/folders';
 
 /** Reads every file under `dir` into a map from relative path to contents. */
@@ -71,5 +71,46 @@ describe('core supersede', () => {
 
     assert.deepEqual(result, { moved: [] });
     assert.equal(await fs.pathExists(path.join(dir, 'missing')), false);
+  });
+
+  it('lists superseded folders newest first', async () => {
+    const older = new Date('2026-12-04T20:00:00.000Z');
+    const newer = new Date('2026-12-04T21:05:09.123Z');
+    await commitSteps(dir, 'checkpoint', [100, 200]);
+    await commitSteps(dir, 'backup', [200]);
+    await supersedeFoldersAfter(dir, 100, ['checkpoint', 'backup'], { now: older });
+    await commitSteps(dir, 'checkpoint', [300]);
+    await supersedeFoldersAfter(dir, 100, ['checkpoint'], { now: newer });
+    await commitSteps(dir, 'checkpoint', [300]);
+    await supersedeFoldersAfter(dir, 100, ['checkpoint'], { now: newer });
+    await fs.writeFile(path.join(dir, 'superseded-notes.txt'), 'a file, not a folder');
+    await fs.mkdir(path.join(dir, 'other-2026-12-04T22-00-00-000Z'));
+
+    const listed = await listSuperseded(dir);
+
+    assert.deepEqual(listed.map((item) => item.name), [`${supersededName(newer)}-2`, supersededName(newer), supersededName(older)]);
+    assert.equal(listed[0].path, path.join(dir, `${supersededName(newer)}-2`));
+    assert.equal(listed[0].created?.toISOString(), newer.toISOString());
+    assert.equal(listed[2].created?.toISOString(), older.toISOString());
+    assert.deepEqual(listed[2].folders.map((info) => `${info.kind}:${info.step}`), ['checkpoint:200', 'backup:200']);
+    assert.equal(listed[2].folders[0].path, path.join(listed[2].path, 'checkpoint-200'));
+    assert.equal(listed[2].folders[0].complete, true);
+    assert.deepEqual(listed[0].folders.map((info) => info.name), ['checkpoint-300']);
+  });
+
+  it('lists a folder without a time last', async () => {
+    await commitSteps(dir, 'checkpoint', [200]);
+    await supersedeFoldersAfter(dir, 100, ['checkpoint'], { now: new Date('2026-01-01T00:00:00.000Z') });
+    await fs.mkdir(path.join(dir, 'superseded-by-hand'));
+
+    const listed = await listSuperseded(dir);
+
+    assert.deepEqual(listed.map((item) => item.name), ['superseded-2026-01-01T00-00-00-000Z', 'superseded-by-hand']);
+    assert.equal(listed[1].created, undefined);
+    assert.deepEqual(listed[1].folders, []);
+  });
+
+  it('lists nothing in a missing folder', async () => {
+    assert.deepEqual(await listSuperseded(path.join(dir, 'missing')), []);
   });
 });
