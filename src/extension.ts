@@ -7,6 +7,7 @@ import { RunRegistry } from './ui/runs';
 import { SessionManager } from './ui/sessions';
 import { runProgressText, StatusBarController } from './ui/statusBar';
 import { RunsTreeProvider } from './ui/tree';
+import { VerificationStore } from './ui/verificationStore';
 
 /** Public API returned by `activate`, so that the in-editor tests can inspect the real objects. */
 export interface TrainingBackupsApi {
@@ -33,7 +34,7 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
     runs: () => registry.runs,
     isTraining: (run) => sessions.isTraining(run),
     progressText: (run) => runProgressText(sessions, run),
-  }, log);
+  }, log, new VerificationStore(context.workspaceState));
   const refresh = new RefreshManager(async () => {
     await registry.reload();
   }, () => tree.fire(), log);
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
     refresh.watchFolders(runs.flatMap((run) => [run.outputDir, run.backupDir]));
     tree.fire();
   }));
-  const statusBar = new StatusBarController(sessions);
+  const statusBar = new StatusBarController(sessions, log);
   const chart = new LossChartPanel(context.extensionUri, sessions, log);
   context.subscriptions.push(sessions, tree, refresh, statusBar, chart);
 

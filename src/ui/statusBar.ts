@@ -1,10 +1,12 @@
 import * as vscode from 'vscode';
+import { ConfigFailure, parseConfigFailure } from './failure';
 import { formatEta, formatLoss, joinParts } from './format';
 import { Disposable } from './lifecycle';
+import { Log } from './log';
 import { Run } from './runConfig';
 import { SessionManager, TrainingSession } from './sessions';
 
-/** How long the "backup step N" notice stays after a save, in milliseconds. */
+/** How long the "RUN · backup step N" notice stays after a save, in milliseconds. */
 const saveNoticeMs = 4000;
 /** How long the result of a finished run stays when the item is shown only while training, in milliseconds. */
 const finishedNoticeMs = 30_000;
@@ -27,14 +29,14 @@ export class StatusBarController extends Disposable {
   /** Set when a run failed and the log was not opened since. */
   private failure: { runName: string; message: string } | undefined;
 
-  constructor(private readonly sessions: SessionManager) {
+  constructor(private readonly sessions: SessionManager, private readonly log?: Log) {
     super();
     this.item = this._register(vscode.window.createStatusBarItem('trainingBackups.status', vscode.StatusBarAlignment.Left, 10));
     this.item.name = vscode.l10n.t('Training Backups');
     this._register(sessions.onDidChangeSession((session) => this.onSessionChanged(session)));
     this._register(sessions.onDidReceiveMessage(({ session, message }) => {
       if (message.type === 'saved' && message.kind === 'backup') {
-        this.showNotice(vscode.l10n.t('$(archive) backup step {0}', message.step));
+        this.showNotice(vscode.l10n.t('$(archive) {0} · backup step {1}', session.run.name, message.step));
       } else if (session === this.displayedSession && message.type === 'progress') {
         this.update();
       }
@@ -83,8 +85,29 @@ export class StatusBarController extends Disposable {
 
   private notifyFailure(runName: string, message: string): void {
     const showLog = vscode.l10n.t('Show Log');
+    const configFailure = parseConfigFailure(message);
+    if (configFailure !== undefined) {
+      this.notifyConfigFailure(runName, configFailure, showLog);
+      return;
+    }
     void vscode.window.showErrorMessage(vscode.l10n.t('{0} failed: {1}', runName, message), showLog).then((answer) => {
       if (answer === showLog) {
+        void vscode.commands.executeCommand('trainingBackups.showLog');
+      }
+    });
+  }
+
+  /** Shows a short notification for an invalid training.json and writes one log line per problem. */
+  private notifyConfigFailure(runName: string, failure: ConfigFailure, showLog: string): void {
+    for (const problem of failure.problems) {
+      this.log?.error('Training', `${runName}: ${failure.configPath}: ${problem}`);
+    }
+    const openConfig = vscode.l10n.t('Open training.json');
+    const text = vscode.l10n.t('{0} failed: {1} has {2} problem(s).', runName, vscode.workspace.asRelativePath(failure.configPath), failure.problems.length);
+    void vscode.window.showErrorMessage(text, openConfig, showLog).then((answer) => {
+      if (answer === openConfig) {
+        void vscode.window.showTextDocument(vscode.Uri.file(failure.configPath));
+      } else if (answer === showLog) {
         void vscode.commands.executeCommand('trainingBackups.showLog');
       }
     });

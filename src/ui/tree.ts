@@ -6,10 +6,12 @@ import { Disposable } from './lifecycle';
 import { Log } from './log';
 import { Run } from './runConfig';
 import { folderContextValue, FolderState, folderState } from './rowState';
+import { VerificationStore } from './verificationStore';
 
 export type RunNode = { type: 'run'; run: Run };
 export type GroupNode = { type: 'group'; run: Run; kind: FolderKind };
-export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean };
+/** `verified` is true only when a hash check of every file passed, not merely when the manifest is complete. */
+export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean; verified: boolean };
 export type TreeNode = RunNode | GroupNode | FolderNode;
 
 export type { FolderState } from './rowState';
@@ -32,7 +34,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   /** Path of the best checkpoint by run id, from the newest checkpoint's trainer_state.json. */
   private readonly bestCheckpoints = new Map<string, string | undefined>();
 
-  constructor(private readonly sources: TreeSources, private readonly log: Log) {
+  constructor(private readonly sources: TreeSources, private readonly log: Log, private readonly store?: VerificationStore) {
     super();
   }
 
@@ -41,14 +43,16 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     this.changeEmitter.fire(node);
   }
 
+  /** Keeps a verification result for this window and, when a store is set, across reloads. */
   recordVerification(info: FolderInfo, result: Verification): void {
     this.verifications.set(info.path, { created: info.created?.getTime(), result });
+    this.store?.record(info.path, result).catch((error) => this.log.error('Tree', `Storing the verification of ${info.path} failed`, error));
   }
 
   verificationOf(info: FolderInfo): Verification | undefined {
     const cached = this.verifications.get(info.path);
     if (cached === undefined || cached.created !== info.created?.getTime()) {
-      return info.verification;
+      return this.store?.lookup(info.path) ?? info.verification;
     }
     return cached.result;
   }
@@ -90,7 +94,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     return folders
       .slice()
       .reverse()
-      .map((info) => ({ type: 'folder', run, info, state: this.stateOf(info), best: best !== undefined && samePath(best, info.path) }));
+      .map((info) => ({
+        type: 'folder',
+        run,
+        info,
+        state: this.stateOf(info),
+        best: best !== undefined && samePath(best, info.path),
+        verified: this.verificationOf(info)?.state === 'ok',
+      }));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -136,18 +147,18 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   private folderItem(node: FolderNode): vscode.TreeItem {
-    const { info, state, best } = node;
+    const { info, state, best, verified } = node;
     const locale = vscode.env.language;
     const item = new vscode.TreeItem(vscode.l10n.t('step {0}', info.step), vscode.TreeItemCollapsibleState.None);
     item.id = info.path;
     item.resourceUri = vscode.Uri.file(info.path);
     item.description = joinParts([
       info.loss !== undefined ? vscode.l10n.t('loss {0}', formatLoss(info.loss)) : undefined,
-      formatBytes(info.sizeBytes, locale),
       info.created ? formatAge(info.created, new Date(), locale) : undefined,
+      formatBytes(info.sizeBytes, locale),
     ]);
     item.contextValue = folderContextValue(info, state, best);
-    item.iconPath = folderIcon(state, info.pinned, best);
+    item.iconPath = folderIcon(state, verified, info.pinned, best);
     item.tooltip = this.folderTooltip(node);
     return item;
   }
@@ -162,6 +173,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       info.created ? vscode.l10n.t('Created: {0}', info.created.toLocaleString(vscode.env.language)) : undefined,
       info.epoch !== undefined ? vscode.l10n.t('Epoch: {0}', formatLoss(info.epoch)) : undefined,
       info.loss !== undefined ? vscode.l10n.t('Loss: {0}', formatLoss(info.loss)) : undefined,
+      vscode.l10n.t('Size: {0}', formatBytes(info.sizeBytes, vscode.env.language)),
       info.pinned ? vscode.l10n.t('Pinned: rotation never deletes it.') : undefined,
       node.best ? vscode.l10n.t('Best checkpoint of the run.') : undefined,
       describeVerification(info, verification),
@@ -193,7 +205,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 }
 
-function folderIcon(state: FolderState, pinned: boolean, best: boolean): vscode.ThemeIcon {
+function folderIcon(state: FolderState, verified: boolean, pinned: boolean, best: boolean): vscode.ThemeIcon {
   switch (state) {
     case 'corrupt':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('list.errorForeground'));
@@ -208,14 +220,17 @@ function folderIcon(state: FolderState, pinned: boolean, best: boolean): vscode.
       if (best) {
         return new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'));
       }
-      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+      // A filled green check only after Verify passed; a complete manifest alone gets a plain outline.
+      return verified
+        ? new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed'))
+        : new vscode.ThemeIcon('pass');
   }
 }
 
 function describeVerification(info: FolderInfo, verification: Verification | undefined): string {
   if (verification === undefined) {
     return info.complete
-      ? vscode.l10n.t('Complete (manifest present); file hashes not verified yet.')
+      ? vscode.l10n.t('Complete, not verified yet: the manifest is present, but the file hashes were not checked. Run Verify to check them.')
       : vscode.l10n.t('Incomplete: no valid manifest.');
   }
   switch (verification.state) {
