@@ -1,5 +1,5 @@
 // Trainer callbacks: hooks the training loop calls at fixed points. BackupCallback writes a weights-only backup
-// after every checkpoint.
+// after every checkpoint, and BestMetricCallback warns when metricForBestModel is never evaluated.
 import type * as tf from '@tensorflow/tfjs';
 import { modelFiles, type ModelSnapshot } from './artifacts';
 import type { FolderWriter } from './folder-writer';
@@ -77,5 +77,29 @@ export class BackupCallback implements TrainerCallback {
       reporter({ type: 'error', message, fatal: false });
       reporter({ type: 'log', level: 'error', component: 'backup', message });
     }
+  }
+}
+
+/**
+ * Warns once, after the first evaluation, when metricForBestModel is not among its metrics, because then no
+ * checkpoint is ever recorded as the best.
+ * NOTE: a recipe without evaluation data never evaluates, so this callback never runs and sends no warning.
+ */
+export class BestMetricCallback implements TrainerCallback {
+  private checked = false;
+
+  constructor(private readonly metric: string | undefined, private readonly reporter: Reporter) {}
+
+  onEvaluate(_position: TrainingPosition, metrics: Record<string, number>): void {
+    if (this.checked || this.metric === undefined) {
+      return;
+    }
+    this.checked = true;
+    if (this.metric in metrics) {
+      return;
+    }
+    const message = t(messages.metricNotEvaluated, this.metric, Object.keys(metrics).join(', '));
+    this.reporter({ type: 'warning', message });
+    this.reporter({ type: 'log', level: 'warn', component: 'trainer', message });
   }
 }

@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { BackendName, ChildLaunch } from '../protocol';
+import { t } from './l10n';
+import { messages } from './messages';
 import { builtInRecipeNames } from './recipes/names';
 
 export type LrSchedule = 'constant' | 'linear' | 'cosine';
@@ -45,7 +47,10 @@ export type ConfigDefaults = NonNullable<ChildLaunch['configDefaults']>;
 
 export type ConfigValidation = { ok: true; config: TrainingConfig } | { ok: false; errors: string[] };
 
-/** A run config that cannot be used; `problems` has one message per invalid field. */
+/**
+ * A run config that cannot be used; `problems` has one message per invalid field. The problems are translated,
+ * but the header line stays English because the editor parses it (src/ui/failure.ts).
+ */
 export class ConfigError extends Error {
   constructor(readonly configPath: string, readonly problems: string[]) {
     super(`Invalid training config ${configPath}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
@@ -56,47 +61,47 @@ export class ConfigError extends Error {
 type Check = (value: unknown) => boolean;
 interface FieldRule {
   check: Check;
-  expected: string;
+  /** Builds the English or translated description of the allowed values; called at validation time, after the l10n bundle loaded. */
+  expected: () => string;
 }
 
 const isPositiveInteger: Check = (v) => Number.isInteger(v) && (v as number) > 0;
 const isNonNegativeInteger: Check = (v) => Number.isInteger(v) && (v as number) >= 0;
 const isNonEmptyString: Check = (v) => typeof v === 'string' && v.trim() !== '';
 const oneOf = (values: readonly string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const quoted = (values: readonly string[]): string => values.map((value) => `"${value}"`).join(', ');
+const expectOneOf = (values: readonly string[]) => (): string => t(messages.expectedOneOf, quoted(values));
 
 const rules: Record<string, FieldRule> = {
-  $schema: { check: (v) => typeof v === 'string', expected: 'a string (the JSON schema of this file)' },
-  outputDir: { check: isNonEmptyString, expected: 'a folder path for checkpoints, relative to the config file' },
-  backupDir: { check: isNonEmptyString, expected: 'a folder path for backups, relative to the config file' },
-  epochs: { check: isPositiveInteger, expected: 'a positive integer (passes over the training data)' },
-  maxSteps: { check: isPositiveInteger, expected: 'a positive integer (total optimizer steps)' },
-  batchSize: { check: isPositiveInteger, expected: 'a positive integer (examples per step)' },
+  $schema: { check: (v) => typeof v === 'string', expected: () => t(messages.expectedSchema) },
+  outputDir: { check: isNonEmptyString, expected: () => t(messages.expectedOutputDir) },
+  backupDir: { check: isNonEmptyString, expected: () => t(messages.expectedBackupDir) },
+  epochs: { check: isPositiveInteger, expected: () => t(messages.expectedEpochs) },
+  maxSteps: { check: isPositiveInteger, expected: () => t(messages.expectedMaxSteps) },
+  batchSize: { check: isPositiveInteger, expected: () => t(messages.expectedBatchSize) },
   learningRate: {
     check: (v) => typeof v === 'number' && Number.isFinite(v) && v > 0,
-    expected: 'a positive number (peak learning rate)',
+    expected: () => t(messages.expectedLearningRate),
   },
-  lrSchedule: { check: oneOf(['constant', 'linear', 'cosine']), expected: 'one of "constant", "linear", "cosine"' },
-  warmupSteps: { check: isNonNegativeInteger, expected: 'a non-negative integer (steps of linear warmup)' },
+  lrSchedule: { check: oneOf(['constant', 'linear', 'cosine']), expected: expectOneOf(['constant', 'linear', 'cosine']) },
+  warmupSteps: { check: isNonNegativeInteger, expected: () => t(messages.expectedWarmupSteps) },
   seed: {
     check: (v) => isNonNegativeInteger(v) && (v as number) <= 0xffffffff,
-    expected: 'an integer from 0 to 4294967295',
+    expected: () => t(messages.expectedSeed),
   },
-  saveStrategy: { check: oneOf(['steps', 'epoch', 'no']), expected: 'one of "steps", "epoch", "no"' },
-  saveSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between checkpoints)' },
-  saveTotalLimit: { check: isNonNegativeInteger, expected: 'a non-negative integer (checkpoints to keep, 0 = all)' },
-  totalBackupLimit: { check: isNonNegativeInteger, expected: 'a non-negative integer (backups to keep, 0 = all)' },
-  loggingSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between loss log lines)' },
-  evalSteps: { check: isPositiveInteger, expected: 'a positive integer (steps between evaluations)' },
+  saveStrategy: { check: oneOf(['steps', 'epoch', 'no']), expected: expectOneOf(['steps', 'epoch', 'no']) },
+  saveSteps: { check: isPositiveInteger, expected: () => t(messages.expectedSaveSteps) },
+  saveTotalLimit: { check: isNonNegativeInteger, expected: () => t(messages.expectedSaveTotalLimit) },
+  totalBackupLimit: { check: isNonNegativeInteger, expected: () => t(messages.expectedTotalBackupLimit) },
+  loggingSteps: { check: isPositiveInteger, expected: () => t(messages.expectedLoggingSteps) },
+  evalSteps: { check: isPositiveInteger, expected: () => t(messages.expectedEvalSteps) },
   metricForBestModel: {
     check: (v) => typeof v === 'string' && /^(eval_)?[A-Za-z][A-Za-z0-9_]*$/.test(v),
-    expected: 'a metric name such as "eval_loss" or "eval_accuracy"',
+    expected: () => t(messages.expectedMetric),
   },
-  greaterIsBetter: { check: (v) => typeof v === 'boolean', expected: 'true or false' },
-  recipe: {
-    check: isNonEmptyString,
-    expected: `a built-in recipe (${builtInRecipeNames.map((n) => `"${n}"`).join(', ')}) or a path to a .js module`,
-  },
-  backend: { check: oneOf(backendChoices), expected: `one of ${backendChoices.map((n) => `"${n}"`).join(', ')}` },
+  greaterIsBetter: { check: (v) => typeof v === 'boolean', expected: () => t(messages.expectedBoolean) },
+  recipe: { check: isNonEmptyString, expected: () => t(messages.expectedRecipe, quoted(builtInRecipeNames)) },
+  backend: { check: oneOf(backendChoices), expected: expectOneOf(backendChoices) },
 };
 
 const requiredFields = ['outputDir', 'recipe'];
@@ -124,15 +129,15 @@ function isInside(child: string, parent: string): boolean {
 /** Rejects folder layouts where rotation of one kind could delete the other kind. */
 function checkFolders(outputDir: string, backupDir: string): string[] {
   if (outputDir === backupDir) {
-    return [`backupDir: "${backupDir}" is invalid: it is the same folder as outputDir; backups must live apart from checkpoints`];
+    return [t(messages.configSameFolders, backupDir)];
   }
   const relative = path.relative(outputDir, backupDir);
   const firstPart = relative.split(path.sep)[0];
   if (isInside(backupDir, outputDir) && /^checkpoint-\d+$/.test(firstPart)) {
-    return [`backupDir: "${backupDir}" is invalid: it is inside the checkpoint folder ${firstPart}, which rotation deletes`];
+    return [t(messages.configBackupInCheckpoint, backupDir, firstPart)];
   }
   if (isInside(outputDir, backupDir)) {
-    return [`outputDir: "${outputDir}" is invalid: it is inside backupDir; checkpoints must live apart from backups`];
+    return [t(messages.configOutputInBackup, outputDir)];
   }
   return [];
 }
@@ -140,7 +145,7 @@ function checkFolders(outputDir: string, backupDir: string): string[] {
 /** Validates a parsed training.json and resolves its paths relative to `configPath`. */
 export function validateConfig(json: unknown, configPath: string, defaults: ConfigDefaults = {}): ConfigValidation {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, errors: [`The config must be a JSON object, but it is ${describeValue(json)}`] };
+    return { ok: false, errors: [t(messages.configNotObject, describeValue(json))] };
   }
   const input: Record<string, unknown> = { ...(json as Record<string, unknown>) };
   for (const [field, value] of Object.entries(defaults)) {
@@ -153,14 +158,14 @@ export function validateConfig(json: unknown, configPath: string, defaults: Conf
   for (const [field, value] of Object.entries(input)) {
     const rule = rules[field];
     if (!rule) {
-      errors.push(`Unknown field "${field}": allowed fields are ${Object.keys(rules).filter((f) => f !== '$schema').join(', ')}`);
+      errors.push(t(messages.configUnknownField, field, Object.keys(rules).filter((f) => f !== '$schema').join(', ')));
     } else if (!rule.check(value)) {
-      errors.push(`${field}: ${describeValue(value)} is invalid: expected ${rule.expected}`);
+      errors.push(t(messages.configFieldInvalid, field, describeValue(value), rule.expected()));
     }
   }
   for (const field of requiredFields) {
     if (input[field] === undefined) {
-      errors.push(`${field} is missing: expected ${rules[field].expected}`);
+      errors.push(t(messages.configFieldMissing, field, rules[field].expected()));
     }
   }
   if (errors.length > 0) {
@@ -176,13 +181,13 @@ export function validateConfig(json: unknown, configPath: string, defaults: Conf
   if (isRecipePath(recipe)) {
     recipe = path.resolve(baseDir, recipe);
     if (!fs.existsSync(recipe)) {
-      errors.push(`recipe: "${input.recipe}" is invalid: the module ${recipe} does not exist`);
+      errors.push(t(messages.configRecipeNotFound, input.recipe as string, recipe));
     }
   } else if (!(builtInRecipeNames as readonly string[]).includes(recipe)) {
-    errors.push(`recipe: "${recipe}" is invalid: expected ${rules.recipe.expected}`);
+    errors.push(t(messages.configRecipeUnknown, recipe, rules.recipe.expected()));
   }
   if (input.saveStrategy === 'no' && input.metricForBestModel !== undefined) {
-    errors.push('metricForBestModel: it needs saved checkpoints, but saveStrategy is "no"');
+    errors.push(t(messages.configBestMetricWithoutSaves));
   }
   if (errors.length > 0) {
     return { ok: false, errors };
@@ -229,7 +234,7 @@ export function parseConfigText(text: string, configPath: string, defaults: Conf
     const { line, column } = lineAndColumn(text, first.offset);
     return {
       ok: false,
-      errors: [`Malformed JSON at line ${line}, column ${column}: ${printParseErrorCode(first.error)}. Fix the syntax and try again`],
+      errors: [t(messages.configMalformedJson, line, column, printParseErrorCode(first.error))],
     };
   }
   return validateConfig(json, configPath, defaults);
@@ -241,7 +246,7 @@ export function loadConfig(configPath: string, defaults: ConfigDefaults = {}): T
   try {
     text = fs.readFileSync(configPath, 'utf8');
   } catch (error) {
-    throw new ConfigError(configPath, [`The config file cannot be read: ${(error as Error).message}`]);
+    throw new ConfigError(configPath, [t(messages.configUnreadable, (error as Error).message)]);
   }
   const result = parseConfigText(text, configPath, defaults);
   if (!result.ok) {

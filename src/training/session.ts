@@ -7,7 +7,7 @@ import {
 } from '../core';
 import type { ChildLaunch, SavedKind } from '../protocol';
 import { chooseBackend } from './backend';
-import { BackupCallback, type TrainerCallback } from './callbacks';
+import { BackupCallback, BestMetricCallback, type TrainerCallback } from './callbacks';
 import { loadConfig, type TrainingConfig } from './config';
 import { createFolderWriter } from './folder-writer';
 import { t } from './l10n';
@@ -165,7 +165,7 @@ export async function runSession(options: SessionOptions): Promise<TrainResult> 
       recipe: resolveRecipe(config.recipe),
       reporter,
       writer,
-      callbacks: [backupCallback, ...(options.callbacks ?? [])],
+      callbacks: [backupCallback, new BestMetricCallback(config.metricForBestModel, reporter), ...(options.callbacks ?? [])],
     });
     for (const removed of [...(await cleanStaleTemp(config.outputDir)), ...(await cleanStaleTemp(config.backupDir))]) {
       info(reporter, 'session', t(messages.staleTempRemoved, removed));

@@ -12,7 +12,7 @@ import { t } from './l10n';
 import { lossAndAccuracy } from './losses';
 import { messages } from './messages';
 import { Random } from './random';
-import type { Recipe, RecipeData } from './recipes';
+import { callRecipe, type Recipe, type RecipeData } from './recipes';
 import type { Reporter } from './reporter';
 import { BackgroundSaver } from './saver';
 import { learningRateAt } from './schedule';
@@ -79,8 +79,8 @@ export class Trainer {
     const { config, recipe } = this.options;
     const tokenizer = start.kind === 'fresh' ? undefined : await readOptionalJson(path.join(start.path, 'tokenizer.json'));
     const context = { tf, seed: config.seed, tokenizer };
-    this.data = await recipe.loadData(context);
-    this.model = recipe.buildModel({ ...context, data: this.data });
+    this.data = await callRecipe(config.recipe, 'loadData', () => recipe.loadData(context));
+    this.model = await callRecipe(config.recipe, 'buildModel', () => recipe.buildModel({ ...context, data: this.data }));
     this.optimizer = tf.train.adam(config.learningRate);
 
     const examples = this.data.trainX.shape[0];
@@ -397,3 +397,4 @@ async function readOptionalJson(file: string): Promise<unknown> {
     throw error;
   }
 }
+

@@ -2,6 +2,7 @@
 import { isRecipePath } from '../config';
 import type { BuiltInRecipeName } from './names';
 import { loadRecipeModule, type Recipe } from './recipe';
+export { callRecipe } from './recipe';
 import { spamRecipe } from './spam';
 import { spamEmbeddingRecipe } from './spam-embedding';
 

@@ -2,6 +2,8 @@
 // recipe is a CommonJS module exporting the same functions (see examples/custom/recipe.js).
 import * as path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
+import { t } from '../l10n';
+import { messages } from '../messages';
 
 export type Tf = typeof tfjs;
 export type RecipeLoss = 'binaryCrossentropy' | 'categoricalCrossentropy' | 'meanSquaredError';
@@ -54,3 +56,17 @@ export function loadRecipeModule(modulePath: string): Recipe {
   }
   return candidate as Recipe;
 }
+
+/**
+ * Runs one function of a recipe and wraps what it throws in an error that names the recipe and the function,
+ * with the original error as `cause`.
+ */
+export async function callRecipe<T>(recipe: string, name: 'loadData' | 'buildModel', call: () => Promise<T> | T): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(t(messages.recipeFailed, recipe, name, reason), { cause: error });
+  }
+}
+

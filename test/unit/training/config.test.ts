@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfig, parseConfigText, validateConfig } from '../../../src/training/config';
+import { loadBundle } from '../../../src/training/l10n';
 import { makeTempDir } from './helpers';
 
 describe('training config', () => {
@@ -131,6 +132,35 @@ describe('training config', () => {
     assert.throws(() => loadConfig(configPath), (error: Error) => {
       assert.equal(error.message, `Invalid training config ${configPath}:\n  - batchSize: 0 is invalid: expected a positive integer (examples per step)`);
       return true;
+    });
+  });
+
+  describe('with the Russian bundle', () => {
+    before(() => loadBundle(path.join(__dirname, '..', '..', '..', '..', 'l10n', 'bundle.l10n.ru.json')));
+    after(() => loadBundle(undefined));
+
+    it('translates field problems', () => {
+      const errors = errorsOf({ ...base, batchSize: 0, lrSchedule: 'step', save_steps: 5 });
+
+      assert.equal(errors.length, 3);
+      assert.equal(errors[0], 'batchSize: недопустимое значение 0: ожидается положительное целое число (примеров на шаг)');
+      assert.equal(errors[1], 'lrSchedule: недопустимое значение "step": ожидается одно из значений "constant", "linear", "cosine"');
+      assert.match(errors[2], /^Неизвестное поле "save_steps": допустимые поля: outputDir, backupDir, /);
+    });
+
+    it('translates missing fields and bad JSON', () => {
+      assert.deepEqual(errorsOf({ recipe: 'spam' }), ['Не задано поле outputDir: ожидается путь к папке контрольных точек относительно файла конфигурации']);
+      const parsed = parseConfigText('{"recipe": }', configPath);
+      assert.equal(parsed.ok, false);
+      assert.match(parsed.ok ? '' : parsed.errors[0], /^Некорректный JSON в строке 1, столбце 12: /);
+    });
+
+    it('keeps the English header line', () => {
+      fs.writeFileSync(configPath, JSON.stringify({ ...base, epochs: -1 }));
+      assert.throws(() => loadConfig(configPath), (error: Error) => {
+        assert.equal(error.message, `Invalid training config ${configPath}:\n  - epochs: недопустимое значение -1: ожидается положительное целое число (проходов по обучающим данным)`);
+        return true;
+      });
     });
   });
 });
