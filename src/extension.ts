@@ -18,6 +18,8 @@ export interface TrainingBackupsApi {
   registry: RunRegistry;
   refresh: RefreshManager;
   chart: LossChartPanel;
+  /** Verification results kept in workspaceState across reloads. */
+  verifications: VerificationStore;
   /** Milliseconds from the call of `activate` to its return, measured by `activate` itself. */
   activationMs: number;
 }
@@ -30,11 +32,12 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
   const trainerPath = vscode.Uri.joinPath(context.extensionUri, 'dist', 'trainer.js').fsPath;
   const sessions = new SessionManager(trainerPath, log, () => vscode.l10n.uri?.fsPath);
   const registry = new RunRegistry(log);
+  const verifications = new VerificationStore(context.workspaceState);
   const tree = new RunsTreeProvider({
     runs: () => registry.runs,
     isTraining: (run) => sessions.isTraining(run),
     progressText: (run) => runProgressText(sessions, run),
-  }, log, new VerificationStore(context.workspaceState));
+  }, log, verifications);
   const refresh = new RefreshManager(async () => {
     await registry.reload();
   }, () => tree.fire(), log);
@@ -60,7 +63,7 @@ export function activate(context: vscode.ExtensionContext): TrainingBackupsApi {
 
   void refresh.refresh('runs', 'startup').catch((error) => log.error('Extension', 'Finding the runs failed', error));
   log.info('Extension', `Activated (trainer: ${trainerPath})`);
-  return { tree, sessions, statusBar, log, registry, refresh, chart, activationMs: performance.now() - startedAt };
+  return { tree, sessions, statusBar, log, registry, refresh, chart, verifications, activationMs: performance.now() - startedAt };
 }
 
 // The extension's disposables (context.subscriptions) stop the training processes; nothing else to do here.

@@ -205,10 +205,24 @@ async function stopTraining(c: CommandContext, node?: TreeNode) {
   return result;
 }
 
-/** Names of the run's own checkpoints and backups above `step`, which a restore from `step` moves aside. */
-async function laterFolderNames(run: Run, step: number): Promise<string[]> {
+/** The run's own checkpoints and backups above `step`, which a restore from `step` moves aside. */
+async function laterFolders(run: Run, step: number): Promise<FolderInfo[]> {
   const folders = [...(await listFolders(run.outputDir, 'checkpoint')), ...(await listFolders(run.backupDir, 'backup'))];
-  return folders.filter((info) => info.step > step && info.format !== 'huggingface').map((info) => info.name);
+  return folders.filter((info) => info.step > step && info.format !== 'huggingface');
+}
+
+/** Builds the confirmation lines that name the pinned folders and the best checkpoint among `later`. */
+async function protectedFolderWarnings(c: CommandContext, run: Run, later: FolderInfo[]): Promise<string[]> {
+  const warnings: string[] = [];
+  const pinned = later.filter((info) => info.pinned).map((info) => info.name);
+  if (pinned.length > 0) {
+    warnings.push(vscode.l10n.t('These pinned folders move too: {0}.', pinned.join(', ')));
+  }
+  const best = (await c.tree.folderNodes(run, 'checkpoint')).find((node) => node.best);
+  if (best !== undefined && later.some((info) => info.path === best.info.path)) {
+    warnings.push(vscode.l10n.t('The best checkpoint {0} moves too.', best.info.name));
+  }
+  return warnings;
 }
 
 async function restoreBackup(c: CommandContext, node?: TreeNode) {
@@ -237,12 +251,13 @@ async function restoreBackup(c: CommandContext, node?: TreeNode) {
   const details = [
     vscode.l10n.t('The optimizer state starts fresh, and steps continue from {0}. The backup itself is not changed.', backup.step + 1),
   ];
-  const later = await laterFolderNames(run, backup.step);
+  const later = await laterFolders(run, backup.step);
   if (later.length > 0) {
     details.push(vscode.l10n.t(
       'The later folders {0} will be moved into a superseded-<time> folder beside them, so that the new run can save its own. Nothing is deleted.',
-      later.join(', '),
+      later.map((info) => info.name).join(', '),
     ));
+    details.push(...(await protectedFolderWarnings(c, run, later)));
   }
   const answer = await vscode.window.showWarningMessage(
     vscode.l10n.t('Start {0} from the weights of backup step {1}?', run.name, backup.step),

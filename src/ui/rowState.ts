@@ -19,8 +19,13 @@ export function folderState(info: Pick<FolderInfo, 'format' | 'complete'>, verif
   return info.complete ? 'ok' : 'incomplete';
 }
 
-/** Builds the contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for HuggingFace folders. */
-export function folderContextValue(info: Pick<FolderInfo, 'kind' | 'pinned' | 'format'>, state: FolderState, best: boolean): string {
+/**
+ * Builds the contextValue of a folder row: kind, then state, then `.pinned`, `.best`, and `.readonly` for
+ * HuggingFace folders and for folders inside a `superseded-*` folder.
+ */
+export function folderContextValue(
+  info: Pick<FolderInfo, 'kind' | 'pinned' | 'format'>, state: FolderState, best: boolean, superseded = false,
+): string {
   let value = `${info.kind}.${state}`;
   if (info.pinned) {
     value += '.pinned';
@@ -28,7 +33,7 @@ export function folderContextValue(info: Pick<FolderInfo, 'kind' | 'pinned' | 'f
   if (best) {
     value += '.best';
   }
-  if (info.format !== 'ours') {
+  if (info.format !== 'ours' || superseded) {
     value += '.readonly';
   }
   return value;

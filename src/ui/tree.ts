@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { FolderInfo, FolderKind, listFolders, readTrainerState, Verification } from '../core';
+import { FolderInfo, FolderKind, listFolders, listSuperseded, readTrainerState, SupersededFolder, Verification } from '../core';
 import { formatAge, formatBytes, formatLoss, joinParts } from './format';
 import { Disposable } from './lifecycle';
 import { Log } from './log';
@@ -10,9 +10,18 @@ import { VerificationStore } from './verificationStore';
 
 export type RunNode = { type: 'run'; run: Run };
 export type GroupNode = { type: 'group'; run: Run; kind: FolderKind };
-/** `verified` is true only when a hash check of every file passed, not merely when the manifest is complete. */
-export type FolderNode = { type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean; verified: boolean };
-export type TreeNode = RunNode | GroupNode | FolderNode;
+/** The collapsed "Superseded" node of a run, shown only when the run has `superseded-*` folders. */
+export type SupersededNode = { type: 'superseded'; run: Run };
+/** One `superseded-*` folder of a run; its rows are read-only. */
+export type SupersededDirNode = { type: 'supersededDir'; run: Run; dir: SupersededFolder };
+/**
+ * A saved folder row. `verified` is true only when a hash check of every file passed, not merely when the
+ * manifest is complete. `supersededDir` is set for a folder inside a `superseded-*` folder.
+ */
+export type FolderNode = {
+  type: 'folder'; run: Run; info: FolderInfo; state: FolderState; best: boolean; verified: boolean; supersededDir?: SupersededFolder;
+};
+export type TreeNode = RunNode | GroupNode | SupersededNode | SupersededDirNode | FolderNode;
 
 export type { FolderState } from './rowState';
 
@@ -24,7 +33,10 @@ export interface TreeSources {
   progressText(run: Run): string | undefined;
 }
 
-/** The runs tree: run → Checkpoints / Backups → one row per saved folder, newest first. */
+/**
+ * The runs tree: run → Checkpoints / Backups → one row per saved folder, newest first, and
+ * run → Superseded → one node per `superseded-*` folder → its folders.
+ */
 export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvider<TreeNode> {
   private readonly changeEmitter = this._register(new vscode.EventEmitter<TreeNode | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
@@ -58,8 +70,14 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
   }
 
   getParent(node: TreeNode): TreeNode | undefined {
-    if (node.type === 'group') {
+    if (node.type === 'group' || node.type === 'superseded') {
       return { type: 'run', run: node.run };
+    }
+    if (node.type === 'supersededDir') {
+      return { type: 'superseded', run: node.run };
+    }
+    if (node.type === 'folder' && node.supersededDir !== undefined) {
+      return { type: 'supersededDir', run: node.run, dir: node.supersededDir };
     }
     if (node.type === 'folder') {
       return { type: 'group', run: node.run, kind: node.info.kind };
@@ -72,12 +90,57 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       return this.sources.runs().map((run) => ({ type: 'run', run }));
     }
     if (node.type === 'run') {
-      return [{ type: 'group', run: node.run, kind: 'checkpoint' }, { type: 'group', run: node.run, kind: 'backup' }];
+      const groups: TreeNode[] = [{ type: 'group', run: node.run, kind: 'checkpoint' }, { type: 'group', run: node.run, kind: 'backup' }];
+      if ((await this.supersededDirs(node.run)).length > 0) {
+        groups.push({ type: 'superseded', run: node.run });
+      }
+      return groups;
     }
     if (node.type === 'group') {
       return this.folderNodes(node.run, node.kind);
     }
+    if (node.type === 'superseded') {
+      return (await this.supersededDirs(node.run)).map((dir) => ({ type: 'supersededDir', run: node.run, dir }));
+    }
+    if (node.type === 'supersededDir') {
+      return this.supersededFolderNodes(node);
+    }
     return [];
+  }
+
+  /**
+   * Lists the `superseded-*` folders in the run's checkpoint and backup folders, newest first. A folder
+   * that cannot be listed yields no entries and a log line.
+   */
+  async supersededDirs(run: Run): Promise<SupersededFolder[]> {
+    const parents = samePath(run.outputDir, run.backupDir) ? [run.outputDir] : [run.outputDir, run.backupDir];
+    const dirs: SupersededFolder[] = [];
+    for (const parentDir of parents) {
+      try {
+        dirs.push(...(await listSuperseded(parentDir)));
+      } catch (error) {
+        this.log.error('Tree', `Listing superseded folders in ${parentDir} failed`, error);
+      }
+    }
+    const timeOf = (dir: SupersededFolder): number => dir.created?.getTime() ?? -Infinity;
+    return dirs.sort((a, b) => timeOf(b) - timeOf(a));
+  }
+
+  /** Builds the read-only rows of one `superseded-*` folder: checkpoints, then backups, newest step first. */
+  private supersededFolderNodes(node: SupersededDirNode): FolderNode[] {
+    const kindOrder = (info: FolderInfo): number => (info.kind === 'checkpoint' ? 0 : 1);
+    return node.dir.folders
+      .slice()
+      .sort((a, b) => kindOrder(a) - kindOrder(b) || b.step - a.step)
+      .map((info) => ({
+        type: 'folder',
+        run: node.run,
+        info,
+        state: this.stateOf(info),
+        best: false,
+        verified: this.verificationOf(info)?.state === 'ok',
+        supersededDir: node.dir,
+      }));
   }
 
   /** Lists the saved folders of one kind of a run, newest first. A folder that cannot be listed yields no rows and a log line. */
@@ -108,6 +171,12 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
     if (node.type === 'run') {
       return this.runItem(node.run);
     }
+    if (node.type === 'superseded') {
+      return this.supersededItem(node);
+    }
+    if (node.type === 'supersededDir') {
+      return this.supersededDirItem(node);
+    }
     if (node.type === 'group') {
       const label = node.kind === 'checkpoint' ? vscode.l10n.t('Checkpoints') : vscode.l10n.t('Backups');
       const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Expanded);
@@ -118,6 +187,32 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       return item;
     }
     return this.folderItem(node);
+  }
+
+  private supersededItem(node: SupersededNode): vscode.TreeItem {
+    const item = new vscode.TreeItem(vscode.l10n.t('Superseded'), vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${node.run.id}#superseded`;
+    item.contextValue = 'superseded';
+    item.iconPath = new vscode.ThemeIcon('history');
+    item.tooltip = vscode.l10n.t(
+      'Folders moved aside when the run restarted from an earlier step (a restore or a resume). They are kept and never rotated.',
+    );
+    return item;
+  }
+
+  private supersededDirItem(node: SupersededDirNode): vscode.TreeItem {
+    const { dir } = node;
+    const label = dir.created ? dir.created.toLocaleString(vscode.env.language) : dir.name;
+    const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `${node.run.id}#superseded#${dir.path}`;
+    item.resourceUri = vscode.Uri.file(dir.path);
+    item.contextValue = 'supersededDir';
+    item.iconPath = new vscode.ThemeIcon('folder');
+    const checkpoints = dir.folders.filter((info) => info.kind === 'checkpoint').length;
+    const backups = dir.folders.length - checkpoints;
+    item.description = vscode.l10n.t('{0} checkpoint(s), {1} backup(s)', checkpoints, backups);
+    item.tooltip = vscode.l10n.t('Path: {0}', dir.path);
+    return item;
   }
 
   private runItem(run: Run): vscode.TreeItem {
@@ -157,7 +252,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       info.created ? formatAge(info.created, new Date(), locale) : undefined,
       formatBytes(info.sizeBytes, locale),
     ]);
-    item.contextValue = folderContextValue(info, state, best);
+    item.contextValue = folderContextValue(info, state, best, node.supersededDir !== undefined);
     item.iconPath = folderIcon(state, verified, info.pinned, best);
     item.tooltip = this.folderTooltip(node);
     return item;
@@ -176,6 +271,7 @@ export class RunsTreeProvider extends Disposable implements vscode.TreeDataProvi
       vscode.l10n.t('Size: {0}', formatBytes(info.sizeBytes, vscode.env.language)),
       info.pinned ? vscode.l10n.t('Pinned: rotation never deletes it.') : undefined,
       node.best ? vscode.l10n.t('Best checkpoint of the run.') : undefined,
+      node.supersededDir ? vscode.l10n.t('Superseded: moved aside when the run restarted from an earlier step. Read-only here.') : undefined,
       describeVerification(info, verification),
     ];
     const markdown = new vscode.MarkdownString(lines.filter((line) => line !== undefined).join('  \n'));

@@ -8,6 +8,7 @@ import type { ChildMessage } from '../../../src/protocol';
 import type { TrainingBackupsApi } from '../../../src/extension';
 import type { Run } from '../../../src/ui/runConfig';
 import type { TrainingSession } from '../../../src/ui/sessions';
+import { RunsTreeProvider } from '../../../src/ui/tree';
 import { createRun, folderRows, getApi, removeRun, runNode } from './helpers';
 
 /** Resolves with the first message of `type` the session's child sends. */
@@ -59,7 +60,7 @@ describe('Training from the sidebar', function () {
     const item = api.tree.getTreeItem(backups[0]);
     assert.strictEqual(item.label, 'step 150');
     assert.strictEqual(item.contextValue, 'backup.ok');
-    assert.match(String(item.description), /^loss \d+\.\d+ · [\d.]+ kB · /);
+    assert.match(String(item.description), /^loss \d+\.\d+ · .+ · [\d.]+ kB$/, 'loss first, then the age, then the size');
     assert.strictEqual(api.tree.getTreeItem(await runNode(api, trained)).contextValue, 'run.idle');
   });
 
@@ -140,6 +141,28 @@ describe('Training from the sidebar', function () {
     const checkpoints = await folderRows(api, run, 'checkpoint');
     assert.deepStrictEqual(checkpoints.map((row) => row.info.step), [150, 100, 50]);
     assert.strictEqual(checkpoints[0].info.complete, true);
+
+    const children = await api.tree.getChildren(await runNode(api, run));
+    const superseded = children.find((node) => node.type === 'superseded');
+    assert.ok(superseded, 'the run has no Superseded node after a restore moved folders aside');
+    assert.strictEqual(api.tree.getTreeItem(superseded).collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+    const dirs = await api.tree.getChildren(superseded);
+    assert.strictEqual(dirs.length, 2, 'one superseded-* folder beside the checkpoints and one beside the backups');
+    const descriptions = dirs.map((dir) => String(api.tree.getTreeItem(dir).description)).sort();
+    assert.deepStrictEqual(descriptions, ['0 checkpoint(s), 1 backup(s)', '1 checkpoint(s), 0 backup(s)']);
+
+    const movedRows = (await Promise.all(dirs.map((dir) => api.tree.getChildren(dir)))).flat();
+    assert.deepStrictEqual(movedRows.map((row) => row.type === 'folder' && row.info.name).sort(), ['checkpoint-150', 'model_backup_step-150']);
+    for (const row of movedRows) {
+      assert.match(String(api.tree.getTreeItem(row).contextValue), /\.readonly$/, 'superseded rows must be read-only');
+      assert.strictEqual(api.tree.getParent(row)?.type, 'supersededDir');
+    }
+  });
+
+  it('run without restarts has no Superseded node', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const children = await api.tree.getChildren(await runNode(api, trained));
+    assert.deepStrictEqual(children.map((node) => node.type), ['group', 'group']);
   });
 
   it('restart resumes from a checkpoint', async () => {
@@ -192,5 +215,25 @@ describe('Training from the sidebar', function () {
     assert.match(String(api.tree.getTreeItem(corrupted).contextValue), /^backup\.corrupt/);
     const intact = rows.find((row) => row.info.step === 100);
     assert.strictEqual(intact?.state, 'ok', 'verifying one folder must not change the others');
+    assert.strictEqual(intact.verified, false);
+    assert.strictEqual((api.tree.getTreeItem(intact).iconPath as vscode.ThemeIcon).id, 'pass', 'a complete but unverified row has the outlined check');
+
+    // A new tree with the same workspaceState store stands in for a window reload.
+    const reloaded = new RunsTreeProvider({ runs: () => api.registry.runs, isTraining: () => false, progressText: () => undefined }, api.log, api.verifications);
+    const reloadedRows = await reloaded.folderNodes(trained, 'backup');
+    assert.strictEqual(reloadedRows.find((row) => row.info.step === 50)?.state, 'corrupt', 'the corrupt mark must survive a reload');
+    reloaded.dispose();
+  });
+
+  it('verify ok fills the check', async () => {
+    assert.ok(trained, 'needs the run of the first test');
+    const backup = (await folderRows(api, trained, 'backup')).find((row) => row.info.step === 100);
+    assert.ok(backup, 'the first run has no backup at step 100');
+
+    await vscode.commands.executeCommand('trainingBackups.verify', backup);
+    const verified = (await folderRows(api, trained, 'backup')).find((row) => row.info.step === 100);
+    assert.strictEqual(verified?.state, 'ok');
+    assert.strictEqual(verified.verified, true);
+    assert.strictEqual((api.tree.getTreeItem(verified).iconPath as vscode.ThemeIcon).id, 'pass-filled');
   });
 });

@@ -48,6 +48,8 @@ describe('folderContextValue', () => {
       ['pinned backup', folderContextValue({ ...ours, pinned: true }, 'ok', false), ['restoreBackup', 'verify', 'unpin', 'revealInExplorer', 'copyPath', 'delete']],
       ['corrupt backup', folderContextValue(ours, 'corrupt', false), ['verify', 'pin', 'revealInExplorer', 'copyPath', 'delete']],
       ['ok checkpoint', folderContextValue({ ...ours, kind: 'checkpoint' }, 'ok', true), ['resumeFromCheckpoint', 'verify', 'pin', 'revealInExplorer', 'copyPath', 'delete']],
+      ['superseded pinned backup', folderContextValue({ ...ours, pinned: true }, 'ok', false, true), ['verify', 'revealInExplorer', 'copyPath']],
+      ['superseded best checkpoint', folderContextValue({ ...ours, kind: 'checkpoint' }, 'ok', true, true), ['verify', 'revealInExplorer', 'copyPath']],
       ['HuggingFace checkpoint', folderContextValue({ ...ours, kind: 'checkpoint', format: 'huggingface' }, 'unverified', false), ['verify', 'revealInExplorer', 'copyPath']],
       ['idle run', 'run.idle', ['startTraining', 'resumeFromCheckpoint', 'restartTraining', 'openLossChart', 'verify']],
       ['training run', 'run.training', ['stopTraining', 'restartTraining', 'openLossChart', 'verify']],
