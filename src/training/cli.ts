@@ -1,7 +1,6 @@
 // Command line: training-backups train|resume|restore|list|verify <config> [--from DIR] [--backend NAME].
 // Prints the same messages as the training child process; a progress bar on a TTY, plain lines otherwise.
-import * as path from 'node:path';
-import { listRun, verifyFolder, type FolderInfo } from '../core';
+import { listRun, listSuperseded, verifyFolder, type FolderInfo } from '../core';
 import type { ChildMessage } from '../protocol';
 import { backendChoices, ConfigError, loadConfig } from './config';
 import { t } from './l10n';
@@ -73,6 +72,9 @@ class UsageError extends Error {}
 function createPrinter(): (message: ChildMessage) => void {
   const tty = process.stdout.isTTY === true;
   let barShown = false;
+  // The training code sends each error and warning twice: as an 'error' or 'warning' message and as a log line.
+  // The log copy is skipped, so the terminal shows it once.
+  const shownProblems = new Set<string>();
   const clearBar = () => {
     if (barShown) {
       process.stdout.write('\r\x1b[2K');
@@ -94,14 +96,19 @@ function createPrinter(): (message: ChildMessage) => void {
         return;
       }
       case 'log':
+        if ((message.level === 'error' || message.level === 'warn') && shownProblems.has(message.message)) {
+          return;
+        }
         clearBar();
         (message.level === 'error' ? console.error : console.log)(`[${message.component}] ${message.message}`);
         return;
       case 'warning':
+        shownProblems.add(message.message);
         clearBar();
         console.error(`warning: ${message.message}`);
         return;
       case 'error':
+        shownProblems.add(message.message);
         clearBar();
         console.error(`error: ${message.message}`);
         return;
@@ -118,19 +125,51 @@ function createPrinter(): (message: ChildMessage) => void {
   };
 }
 
+const byteUnits = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
+
+/** Formats a size with decimal SI units like the editor's size column: 531000 → "531 kB", 1560000 → "1.6 MB". */
 function formatSize(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${(bytes / 1024).toFixed(1)} KB`;
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < byteUnits.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const maximumFractionDigits = value < 10 && unit > 0 ? 1 : 0;
+  // Intl's short form of the plain unit is "byte" in English, and the narrow form is "B".
+  const unitDisplay = unit === 0 ? 'narrow' : 'short';
+  return new Intl.NumberFormat('en', { style: 'unit', unit: byteUnits[unit], unitDisplay, maximumFractionDigits }).format(value);
 }
 
-function printFolders(title: string, folders: FolderInfo[]): void {
+/** Returns `count` with the singular or plural form of a noun: "1 folder", "3 folders". */
+function countOf(count: number, singular: string, plural: string): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
+function printFolders(title: string, folders: FolderInfo[], indent = '  '): void {
   console.log(`${title}:`);
   if (folders.length === 0) {
-    console.log('  (none)');
+    console.log(`${indent}(none)`);
   }
   for (const folder of folders) {
     const state = folder.verification ? folder.verification.state : folder.complete ? 'complete' : 'incomplete';
     const loss = folder.loss === undefined ? '-' : folder.loss.toFixed(4);
-    console.log(`  ${folder.name.padEnd(28)} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatSize(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
+    const name = folder.name.padEnd(30 - indent.length);
+    console.log(`${indent}${name} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatSize(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
+  }
+}
+
+/** Prints the `superseded-*` folders inside outputDir and backupDir, newest first. Prints nothing when there are none. */
+async function printSuperseded(outputDir: string, backupDir: string): Promise<void> {
+  for (const dir of [outputDir, backupDir]) {
+    const superseded = await listSuperseded(dir);
+    if (superseded.length === 0) {
+      continue;
+    }
+    console.log(`Superseded in ${dir} (moved aside when the run restarted from an earlier step; never rotated):`);
+    for (const item of superseded) {
+      printFolders(`  ${item.path}`, item.folders, '    ');
+    }
   }
 }
 
@@ -139,26 +178,37 @@ async function listCommand(configPath: string): Promise<number> {
   const listing = await listRun(config.outputDir, config.backupDir);
   if (listing.checkpoints.length === 0 && listing.backups.length === 0) {
     console.log(t(messages.nothingSaved, config.outputDir, config.backupDir));
-    return 0;
+  } else {
+    printFolders(`Checkpoints in ${config.outputDir}`, listing.checkpoints);
+    printFolders(`Backups in ${config.backupDir}`, listing.backups);
   }
-  printFolders(`Checkpoints in ${config.outputDir}`, listing.checkpoints);
-  printFolders(`Backups in ${config.backupDir}`, listing.backups);
+  await printSuperseded(config.outputDir, config.backupDir);
   return 0;
 }
 
 async function verifyCommand(configPath: string): Promise<number> {
   const config = loadConfig(configPath);
   const listing = await listRun(config.outputDir, config.backupDir);
+  const folders = [...listing.checkpoints, ...listing.backups];
+  if (folders.length === 0) {
+    console.log(t(messages.nothingSaved, config.outputDir, config.backupDir));
+    return 0;
+  }
   let failures = 0;
-  for (const folder of [...listing.checkpoints, ...listing.backups]) {
+  for (const folder of folders) {
     const verification = await verifyFolder(folder.path);
     const problem = describeVerification(verification);
-    console.log(`${path.relative(process.cwd(), folder.path) || folder.path}: ${problem === undefined ? 'ok' : problem}`);
+    console.log(`${folder.path}: ${problem === undefined ? 'ok' : problem}`);
     if (verification.state === 'corrupt' || verification.state === 'incomplete') {
       failures++;
     }
   }
-  console.log(`${failures === 0 ? 'All' : `${failures} of`} ${listing.checkpoints.length + listing.backups.length} folders ${failures === 0 ? 'verified ok' : 'failed verification'}.`);
+  const total = countOf(folders.length, 'folder', 'folders');
+  if (failures === 0) {
+    console.log(folders.length === 1 ? `${total} verified ok.` : `All ${total} verified ok.`);
+  } else {
+    console.log(`${failures} of ${total} failed verification.`);
+  }
   return failures === 0 ? 0 : 1;
 }
 
@@ -224,6 +274,16 @@ async function main(argv: string[]): Promise<number> {
     console.error(`error: ${error instanceof ConfigError ? error.message : (error as Error).message}`);
     return 1;
   }
+}
+
+// A reader that closes the pipe early (`verify … | head`) is not an error, so the CLI exits quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      process.exit(0);
+    }
+    throw error;
+  });
 }
 
 void main(process.argv.slice(2)).then((code) => {
