@@ -5,6 +5,7 @@ import { deleteFolder, FolderInfo, listFolders, setPinned } from '../core';
 import { LossChartPanel } from './chartPanel';
 import { Log } from './log';
 import { RefreshManager } from './refresh';
+import { protectedAmong } from './rowState';
 import { Run } from './runConfig';
 import { runConfigName, RunRegistry } from './runs';
 import { SessionManager } from './sessions';
@@ -205,7 +206,7 @@ async function stopTraining(c: CommandContext, node?: TreeNode) {
   return result;
 }
 
-/** The run's own checkpoints and backups above `step`, which a restore from `step` moves aside. */
+/** Lists the run's own checkpoints and backups above `step`, which a restore from `step` moves aside. */
 async function laterFolders(run: Run, step: number): Promise<FolderInfo[]> {
   const folders = [...(await listFolders(run.outputDir, 'checkpoint')), ...(await listFolders(run.backupDir, 'backup'))];
   return folders.filter((info) => info.step > step && info.format !== 'huggingface');
@@ -213,14 +214,14 @@ async function laterFolders(run: Run, step: number): Promise<FolderInfo[]> {
 
 /** Builds the confirmation lines that name the pinned folders and the best checkpoint among `later`. */
 async function protectedFolderWarnings(c: CommandContext, run: Run, later: FolderInfo[]): Promise<string[]> {
+  const bestPath = (await c.tree.folderNodes(run, 'checkpoint')).find((node) => node.best)?.info.path;
+  const { pinned, best } = protectedAmong(later, bestPath);
   const warnings: string[] = [];
-  const pinned = later.filter((info) => info.pinned).map((info) => info.name);
   if (pinned.length > 0) {
     warnings.push(vscode.l10n.t('These pinned folders move too: {0}.', pinned.join(', ')));
   }
-  const best = (await c.tree.folderNodes(run, 'checkpoint')).find((node) => node.best);
-  if (best !== undefined && later.some((info) => info.path === best.info.path)) {
-    warnings.push(vscode.l10n.t('The best checkpoint {0} moves too.', best.info.name));
+  if (best !== undefined) {
+    warnings.push(vscode.l10n.t('The best checkpoint {0} moves too.', best));
   }
   return warnings;
 }

@@ -38,3 +38,13 @@ export function folderContextValue(
   }
   return value;
 }
+
+/**
+ * Finds the folders a restore must warn about among the folders it moves aside: the pinned ones, and the best
+ * checkpoint when its path is among them. Returns folder names.
+ */
+export function protectedAmong(moved: ReadonlyArray<Pick<FolderInfo, 'name' | 'path' | 'pinned'>>, bestPath: string | undefined): { pinned: string[]; best?: string } {
+  const pinned = moved.filter((info) => info.pinned).map((info) => info.name);
+  const best = bestPath === undefined ? undefined : moved.find((info) => info.path === bestPath)?.name;
+  return { pinned, best };
+}

@@ -8,6 +8,7 @@ import type { ChildMessage } from '../../../src/protocol';
 import type { TrainingBackupsApi } from '../../../src/extension';
 import type { Run } from '../../../src/ui/runConfig';
 import type { TrainingSession } from '../../../src/ui/sessions';
+import { parseConfigFailure } from '../../../src/ui/failure';
 import { RunsTreeProvider } from '../../../src/ui/tree';
 import { createRun, folderRows, getApi, removeRun, runNode } from './helpers';
 
@@ -165,6 +166,19 @@ describe('Training from the sidebar', function () {
     assert.deepStrictEqual(children.map((node) => node.type), ['group', 'group']);
   });
 
+  it('bad training.json names its problems', async () => {
+    const run = await createRun(api, 'broken', { maxSteps: -1, unknownField: 1 });
+    created.push(run);
+    const session = api.sessions.start(run, 'train');
+    await session.exited;
+
+    const failure = parseConfigFailure(session.failure ?? '');
+    assert.ok(failure, `the failure is not read as a training.json failure: ${session.failure}`);
+    assert.strictEqual(failure.configPath, run.configPath);
+    assert.strictEqual(failure.problems.length, 2, `expected one problem per bad field: ${failure.problems.join(' | ')}`);
+    assert.strictEqual(api.statusBar.item.text, `$(error) ${run.name} failed`);
+  });
+
   it('restart resumes from a checkpoint', async () => {
     assert.ok(trained, 'needs the run of the first test');
     const session = (await vscode.commands.executeCommand('trainingBackups.restartTraining', await runNode(api, trained))) as TrainingSession | undefined;
@@ -218,7 +232,7 @@ describe('Training from the sidebar', function () {
     assert.strictEqual(intact.verified, false);
     assert.strictEqual((api.tree.getTreeItem(intact).iconPath as vscode.ThemeIcon).id, 'pass', 'a complete but unverified row has the outlined check');
 
-    // A new tree with the same workspaceState store stands in for a window reload.
+    // A new tree with the same workspaceState store simulates a window reload.
     const reloaded = new RunsTreeProvider({ runs: () => api.registry.runs, isTraining: () => false, progressText: () => undefined }, api.log, api.verifications);
     const reloadedRows = await reloaded.folderNodes(trained, 'backup');
     assert.strictEqual(reloadedRows.find((row) => row.info.step === 50)?.state, 'corrupt', 'the corrupt mark must survive a reload');

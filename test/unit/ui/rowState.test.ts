@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { FolderInfo } from '../../../src/core';
-import { folderContextValue, folderState } from '../../../src/ui/rowState';
+import { folderContextValue, folderState, protectedAmong } from '../../../src/ui/rowState';
 import { readJson } from './sourceStrings';
 
 type RowInfo = Pick<FolderInfo, 'kind' | 'pinned' | 'format' | 'complete'>;
@@ -58,6 +58,29 @@ describe('folderContextValue', () => {
     for (const [name, contextValue, expected] of rows) {
       assert.deepEqual(contextMenuCommands(contextValue), expected.sort(), `context menu of the ${name} row (${contextValue})`);
     }
+  });
+});
+
+describe('protectedAmong', () => {
+  const moved = [
+    { name: 'checkpoint-150', path: '/run/output/checkpoint-150', pinned: true },
+    { name: 'checkpoint-200', path: '/run/output/checkpoint-200', pinned: false },
+    { name: 'model_backup_step-150', path: '/run/backups/model_backup_step-150', pinned: true },
+  ];
+
+  it('names pinned and best folders', () => {
+    const result = protectedAmong(moved, '/run/output/checkpoint-200');
+    assert.deepEqual(result.pinned, ['checkpoint-150', 'model_backup_step-150']);
+    assert.equal(result.best, 'checkpoint-200');
+  });
+
+  it('ignores a best checkpoint that stays', () => {
+    assert.equal(protectedAmong(moved, '/run/output/checkpoint-100').best, undefined);
+    assert.equal(protectedAmong(moved, undefined).best, undefined);
+  });
+
+  it('returns nothing for unpinned folders', () => {
+    assert.deepEqual(protectedAmong([moved[1]], undefined), { pinned: [], best: undefined });
   });
 });
 
