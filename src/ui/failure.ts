@@ -12,8 +12,8 @@ const problemPattern = /^\s+- (.*)$/;
 /**
  * Parses the text of the trainer's ConfigError ("Invalid training config PATH:" and one "  - problem" line per
  * problem). Returns undefined for any other failure text, or when the header has no problem lines.
- * NOTE: the trainer sends only this text, so a change to ConfigError's English header turns the short
- * notification back into the long one; test/unit/ui/failure.test.ts builds its input with ConfigError to catch that.
+ * NOTE: the trainer sends only this text, so a change to ConfigError's English header brings back the long
+ * notification. The unit test builds its input with ConfigError to catch that.
  */
 export function parseConfigFailure(message: string): ConfigFailure | undefined {
   const lines = message.split(/\r?\n/);
