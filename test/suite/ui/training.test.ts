@@ -48,8 +48,17 @@ describe('Training from the sidebar', function () {
     assert.ok(session, 'startTraining returned no session');
     assert.strictEqual((await runNode(api, trained)).run.id, trained.id);
     assert.strictEqual(api.tree.getTreeItem(await runNode(api, trained)).contextValue, 'run.training');
+    // The status bar handles each message before this later listener, so the notice is already shown here.
+    const noticeTexts: string[] = [];
+    const noticeListener = api.sessions.onDidReceiveMessage(({ message }) => {
+      if (message.type === 'saved' && message.kind === 'backup') {
+        noticeTexts.push(api.statusBar.item.text);
+      }
+    });
 
     const code = await session.exited;
+    noticeListener.dispose();
+    assert.ok(noticeTexts.includes(`$(archive) ${trained.name} · backup step 50`), `backup notices: ${noticeTexts.join(' | ')}`);
     assert.strictEqual(code, 0, `the training process exited with ${code}; see the Training Backups log`);
     assert.strictEqual(session.finished?.reason, 'completed');
     assert.strictEqual(api.statusBar.item.text, `$(check) ${trained.name} · step 150`);
