@@ -179,4 +179,16 @@ describe('training child process', function () {
     assert.equal(error.fatal, true);
     assert.match(error.message, /batchSize: 0 is invalid: expected a positive integer \(examples per step\)/);
   });
+
+  it('reports an invalid config in Russian', async () => {
+    const configPath = writeConfig(dir, { batchSize: 0 });
+    const run = forkTrainer({ mode: 'train', configPath, l10nBundle: path.join(repoRoot, 'l10n/bundle.l10n.ru.json') });
+
+    assert.equal(await run.exited, 1);
+    const [error] = run.messages as Array<Extract<ChildMessage, { type: 'error' }>>;
+    assert.equal(error.type, 'error');
+    assert.equal(error.fatal, true);
+    assert.match(error.message, /^Invalid training config .*training\.json:\n/);
+    assert.match(error.message, /batchSize: недопустимое значение 0: ожидается положительное целое число \(примеров на шаг\)/);
+  });
 });
