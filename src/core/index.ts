@@ -22,6 +22,7 @@ export type { LogEntry, TrainerState } from './trainerState';
 export { readTrainerState } from './trainerState';
 export type { SupersedeResult, SupersededFolder } from './supersede';
 export { SUPERSEDED_PREFIX, listSuperseded, parseSupersededTime, supersedeFoldersAfter, supersededName } from './supersede';
+export { formatBytes } from './size';
 
 /**
  * Commits a folder and then rotates its siblings. Rotation runs only when the commit succeeded, so a failed

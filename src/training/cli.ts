@@ -1,6 +1,6 @@
 // Command line: training-backups train|resume|restore|list|verify <config> [--from DIR] [--backend NAME].
 // Prints the same messages as the training child process; a progress bar on a TTY, plain lines otherwise.
-import { listRun, listSuperseded, verifyFolder, type FolderInfo } from '../core';
+import { formatBytes, listRun, listSuperseded, verifyFolder, type FolderInfo } from '../core';
 import type { ChildMessage } from '../protocol';
 import { backendChoices, ConfigError, loadConfig } from './config';
 import { t } from './l10n';
@@ -125,22 +125,6 @@ function createPrinter(): (message: ChildMessage) => void {
   };
 }
 
-const byteUnits = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
-
-/** Formats a size with decimal SI units like the editor's size column: 531000 → "531 kB", 1560000 → "1.6 MB". */
-function formatSize(bytes: number): string {
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1000 && unit < byteUnits.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  const maximumFractionDigits = value < 10 && unit > 0 ? 1 : 0;
-  // Intl's short form of the plain unit is "byte" in English, and the narrow form is "B".
-  const unitDisplay = unit === 0 ? 'narrow' : 'short';
-  return new Intl.NumberFormat('en', { style: 'unit', unit: byteUnits[unit], unitDisplay, maximumFractionDigits }).format(value);
-}
-
 /** Returns `count` with the singular or plural form of a noun: "1 folder", "3 folders". */
 function countOf(count: number, singular: string, plural: string): string {
   return `${count} ${count === 1 ? singular : plural}`;
@@ -155,7 +139,7 @@ function printFolders(title: string, folders: FolderInfo[], indent = '  '): void
     const state = folder.verification ? folder.verification.state : folder.complete ? 'complete' : 'incomplete';
     const loss = folder.loss === undefined ? '-' : folder.loss.toFixed(4);
     const name = folder.name.padEnd(30 - indent.length);
-    console.log(`${indent}${name} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatSize(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
+    console.log(`${indent}${name} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatBytes(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
   }
 }
 
