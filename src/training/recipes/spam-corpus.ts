@@ -2,7 +2,7 @@
 // train/held-out split and the word tokenizer that the spam recipes share, so their accuracies are comparable.
 import { Random } from '../random';
 import { WordTokenizer } from '../tokenizer';
-import type { RecipeContext } from './recipe';
+import type { RecipeContext, RecipeData } from './recipe';
 
 export const vocabularySize = 2000;
 const heldOutFraction = 0.2;
@@ -41,4 +41,21 @@ export function loadSpamSplit(context: RecipeContext): SpamSplit {
       ? WordTokenizer.fit(train.map((email) => email.text), vocabularySize)
       : WordTokenizer.fromJson(context.tokenizer);
   return { train, heldOut, tokenizer };
+}
+
+/** Features and labels of a list of e-mails, as one recipe encodes them. */
+export type EncodeEmails = (emails: Email[], tokenizer: WordTokenizer) => { x: RecipeData['trainX']; y: RecipeData['trainY'] };
+
+/** Builds a spam recipe's data: the fixed split, encoded by `encode`, with the tokenizer to save. */
+export function loadSpamData(context: RecipeContext, encode: EncodeEmails): RecipeData {
+  const { train, heldOut, tokenizer } = loadSpamSplit(context);
+  const trainTensors = encode(train, tokenizer);
+  const heldOutTensors = encode(heldOut, tokenizer);
+  return {
+    trainX: trainTensors.x,
+    trainY: trainTensors.y,
+    evalX: heldOutTensors.x,
+    evalY: heldOutTensors.y,
+    tokenizer: tokenizer.toJson(),
+  };
 }

@@ -6,7 +6,7 @@
 import { BagOfWordsDense, denseToWordIndices } from '../layers/bag-of-words-dense';
 import { WordTokenizer } from '../tokenizer';
 import type { Recipe, RecipeContext, RecipeData } from './recipe';
-import { Email, loadSpamSplit } from './spam-corpus';
+import { Email, loadSpamData } from './spam-corpus';
 
 const hiddenUnits = 64;
 
@@ -35,17 +35,8 @@ function toTensors(
   return { x: context.tf.tensor2d(indices, [rowCount, wordsPerRow], 'int32'), y };
 }
 
-function loadSpamData(context: RecipeContext, form: FeatureForm): RecipeData {
-  const { train, heldOut, tokenizer } = loadSpamSplit(context);
-  const trainTensors = toTensors(context, train, tokenizer, form);
-  const heldOutTensors = toTensors(context, heldOut, tokenizer, form);
-  return {
-    trainX: trainTensors.x,
-    trainY: trainTensors.y,
-    evalX: heldOutTensors.x,
-    evalY: heldOutTensors.y,
-    tokenizer: tokenizer.toJson(),
-  };
+function loadFeatures(context: RecipeContext, form: FeatureForm): RecipeData {
+  return loadSpamData(context, (emails, tokenizer) => toTensors(context, emails, tokenizer, form));
 }
 
 function outputLayer(context: RecipeContext) {
@@ -61,7 +52,7 @@ export const spamRecipe: Recipe = {
   loss: 'binaryCrossentropy',
 
   loadData(context) {
-    return loadSpamData(context, 'indices');
+    return loadFeatures(context, 'indices');
   },
 
   buildModel(context) {
@@ -84,7 +75,7 @@ export const spamDenseRecipe: Recipe = {
   loss: 'binaryCrossentropy',
 
   loadData(context) {
-    return loadSpamData(context, 'dense');
+    return loadFeatures(context, 'dense');
   },
 
   buildModel(context) {

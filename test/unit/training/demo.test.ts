@@ -3,10 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { listFolders, verifyFolder } from '../../../src/core';
-import type { TrainerCallback } from '../../../src/training/callbacks';
 import { runSession } from '../../../src/training/session';
-import type { Trainer } from '../../../src/training/trainer';
-import { createRecorder, makeTempDir, repoRoot } from './helpers';
+import { createRecorder, makeTempDir, repoRoot, trainSession } from './helpers';
 
 /** Writes the demo's training.json into a new folder under `root` with `overrides`, and returns its path. */
 function writeDemoConfig(root: string, name: string, overrides: Record<string, unknown>): string {
@@ -18,34 +16,6 @@ function writeDemoConfig(root: string, name: string, overrides: Record<string, u
   return configPath;
 }
 
-/** Runs a session of the demo and returns its result, messages and the model's final weights as bytes. */
-async function trainDemo(mode: 'train' | 'resume' | 'restore', configPath: string, options: { from?: string; stopAt?: number } = {}) {
-  const recorder = createRecorder();
-  let trainer: Trainer | undefined;
-  let finalWeights = Buffer.alloc(0);
-  const callback: TrainerCallback = {
-    onStepEnd: (position) => {
-      if (position.step === options.stopAt) {
-        trainer?.requestStop();
-      }
-    },
-    onTrainEnd: () => {
-      const arrays = (trainer as Trainer).model.getWeights().map((tensor) => tensor.dataSync() as Float32Array);
-      finalWeights = Buffer.concat(arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength)));
-    },
-  };
-  const result = await runSession({
-    mode,
-    configPath,
-    from: options.from,
-    reporter: recorder.report,
-    callbacks: [callback],
-    onTrainer: (created) => {
-      trainer = created;
-    },
-  });
-  return { result, recorder, finalWeights };
-}
 
 describe('spam demo', function () {
   this.timeout(180000);
@@ -59,7 +29,7 @@ describe('spam demo', function () {
 
   it('backup loads with tf.loadLayersModel', async () => {
     const configPath = writeDemoConfig(dir, 'load', { maxSteps: 50, backend: 'wasm' });
-    await trainDemo('train', configPath);
+    await trainSession('train', configPath);
     const backup = path.join(path.dirname(configPath), 'backups', 'model_backup_step-50');
     const modelJson = JSON.parse(fs.readFileSync(path.join(backup, 'model.json'), 'utf8'));
     const weights = fs.readFileSync(path.join(backup, 'weights.bin'));
@@ -81,12 +51,12 @@ describe('spam demo', function () {
 
   it('resume is bit-identical on wasm', async () => {
     const overrides = { maxSteps: 120, saveStrategy: 'no', metricForBestModel: undefined, backend: 'wasm' };
-    const straight = await trainDemo('train', writeDemoConfig(dir, 'straight', overrides));
+    const straight = await trainSession('train', writeDemoConfig(dir, 'straight', overrides));
     const splitConfig = writeDemoConfig(dir, 'split', overrides);
-    const first = await trainDemo('train', splitConfig, { stopAt: 70 });
+    const first = await trainSession('train', splitConfig, { stopAt: 70 });
     assert.equal(first.result.step, 70);
 
-    const second = await trainDemo('resume', splitConfig);
+    const second = await trainSession('resume', splitConfig);
 
     assert.equal(second.result.step, 120);
     assert.ok(second.finalWeights.length > 0, 'no weights were captured');
@@ -96,9 +66,9 @@ describe('spam demo', function () {
   it('restore of an older backup reaches the end', async () => {
     const configPath = writeDemoConfig(dir, 'restore', { maxSteps: 150, metricForBestModel: undefined, backend: 'wasm' });
     const runDir = path.dirname(configPath);
-    await trainDemo('train', configPath);
+    await trainSession('train', configPath);
 
-    const restored = await trainDemo('restore', configPath, { from: path.join(runDir, 'backups', 'model_backup_step-100') });
+    const restored = await trainSession('restore', configPath, { from: path.join(runDir, 'backups', 'model_backup_step-100') });
 
     assert.equal(restored.result.reason, 'completed');
     assert.equal(restored.result.step, 150);

@@ -4,6 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildMessage } from '../../../src/protocol';
+import type { TrainerCallback } from '../../../src/training/callbacks';
+import { runSession } from '../../../src/training/session';
+import type { Trainer } from '../../../src/training/trainer';
 
 /** The repository root, from out/test/unit/training. */
 export const repoRoot = path.resolve(__dirname, '../../../..');
@@ -45,4 +48,45 @@ export function createRecorder(): Recorder {
     report: (message) => messages.push(message),
     ofType: <T extends ChildMessage['type']>(type: T) => messages.filter((m): m is Extract<ChildMessage, { type: T }> => m.type === type),
   };
+}
+
+export interface TrainOptions {
+  /** The checkpoint to resume from or the backup to restore. */
+  from?: string;
+  /** Step after which the run is asked to stop gracefully. */
+  stopAt?: number;
+  /** Check to run on the trainer before its first step. */
+  beginCheck?: (trainer: Trainer) => Promise<void>;
+}
+
+/** Runs a session and returns its result, the recorded messages and the model's weights as bytes when training ended. */
+export async function trainSession(mode: 'train' | 'resume' | 'restore', configPath: string, options: TrainOptions = {}) {
+  const recorder = createRecorder();
+  let trainer: Trainer | undefined;
+  let finalWeights = Buffer.alloc(0);
+  const callback: TrainerCallback = {
+    onTrainBegin: async () => {
+      await options.beginCheck?.(trainer as Trainer);
+    },
+    onStepEnd: (position) => {
+      if (position.step === options.stopAt) {
+        trainer?.requestStop();
+      }
+    },
+    onTrainEnd: () => {
+      const arrays = (trainer as Trainer).model.getWeights().map((tensor) => tensor.dataSync() as Float32Array);
+      finalWeights = Buffer.concat(arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength)));
+    },
+  };
+  const result = await runSession({
+    mode,
+    configPath,
+    from: options.from,
+    reporter: recorder.report,
+    callbacks: [callback],
+    onTrainer: (created) => {
+      trainer = created;
+    },
+  });
+  return { result, recorder, finalWeights };
 }

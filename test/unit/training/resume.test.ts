@@ -1,49 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TrainerCallback } from '../../../src/training/callbacks';
-import { runSession } from '../../../src/training/session';
 import type { Trainer } from '../../../src/training/trainer';
-import { createRecorder, customRecipe, makeTempDir, writeConfig } from './helpers';
+import { customRecipe, makeTempDir, trainSession as train, writeConfig } from './helpers';
 
 /** Steps before the stop; the custom recipe has 16 steps per epoch, so the stop falls inside the second epoch. */
 const half = 20;
 
-/** Runs a session and returns the recorder and the model's weights as bytes when training ended. */
-async function train(
-  mode: 'train' | 'resume' | 'restore',
-  configPath: string,
-  options: { from?: string; stopAt?: number; beginCheck?: (trainer: Trainer) => Promise<void> } = {},
-) {
-  const recorder = createRecorder();
-  let trainer: Trainer | undefined;
-  let finalWeights: Buffer | undefined;
-  const callback: TrainerCallback = {
-    onTrainBegin: async () => {
-      await options.beginCheck?.(trainer as Trainer);
-    },
-    onStepEnd: (position) => {
-      if (position.step === options.stopAt) {
-        trainer?.requestStop();
-      }
-    },
-    onTrainEnd: () => {
-      const arrays = (trainer as Trainer).model.getWeights().map((tensor) => tensor.dataSync() as Float32Array);
-      finalWeights = Buffer.concat(arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength)));
-    },
-  };
-  const result = await runSession({
-    mode,
-    configPath,
-    from: options.from,
-    reporter: recorder.report,
-    callbacks: [callback],
-    onTrainer: (created) => {
-      trainer = created;
-    },
-  });
-  return { recorder, result, finalWeights: finalWeights as Buffer };
-}
 
 describe('resume and restore', function () {
   this.timeout(60000);
