@@ -1,6 +1,6 @@
 /** One line of the benchmark table: a measurement of ours against a baseline measured in the same run. */
 export interface BenchRow {
-  /** What was measured, e.g. "commit of a 200 MB checkpoint". */
+  /** Measured operation, e.g. "commit of a 200 MB checkpoint". */
   what: string;
   /** The baseline and its figure, e.g. "cp -r + sync: 410 MB/s"; "—" when there is none. */
   baseline: string;

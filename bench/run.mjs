@@ -20,7 +20,7 @@ function machineDescription(backend) {
 
 /**
  * Builds the activation row from the figure the in-editor test suite writes to .test-output/activation-ms.json
- * (`{ "activationMs": number }` or a bare number). Without that file the row tells how to produce it and is unmet.
+ * (`{ "activationMs": number }` or a bare number). Without that file the row explains how to produce it and is unmet.
  */
 function activationRow() {
   const row = { what: 'extension activation', baseline: '—', target: `≤ ${activationTargetMs} ms`, machine: machineDescription('extension host') };

@@ -50,7 +50,7 @@ export type ParentCommand =
   | { type: 'stop' } // finish the current step, save a checkpoint, exit 0
   | { type: 'saveNow' }; // save a checkpoint (and its backup) after the current step
 
-/** How the parent tells the child what to do: passed as JSON in argv[2] of the forked entry. */
+/** Launch request from the parent, passed as JSON in argv[2] of the forked entry. */
 export interface ChildLaunch {
   mode: 'train' | 'resume' | 'restore';
   configPath: string;

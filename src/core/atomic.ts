@@ -117,8 +117,8 @@ async function sha256InSlices(data: Uint8Array): Promise<string> {
 
 // Writes and fsyncs data in the thread pool while this thread hashes it, so a commit takes about as long as
 // the slower of the two rather than their sum. The caller must not change data until the promise settles.
-// NOTE: hashing 200 MB took 105 ms of one core at load average 1.6 and 405 ms at 6.7 (2-core AMD EPYC with SHA-NI),
-// more CPU than `cp -r` needs to copy it, so a commit falls below 0.8× `cp -r` + `sync` when other processes fill both cores.
+// NOTE: hashing 200 MB took 105 ms of one core at load average 1.6 and 405 ms at 6.7 (2-core AMD EPYC with SHA-NI).
+// That is more CPU than `cp -r` needs to copy it, so a commit falls below 0.8× `cp -r` + `sync` when other processes fill both cores.
 async function writeHashedFile(file: string, data: Uint8Array, layer: WriteLayer): Promise<string> {
   const handle = await fs.promises.open(file, 'wx');
   try {
@@ -289,8 +289,8 @@ async function moveIntoPlace(tempDir: string, target: string, manifest: Manifest
     const existing = await readManifest(target);
     if (existing.state === 'ok') {
       if (sameContent(existing.manifest, manifest)) {
-        // An equal manifest says nothing about the files on disk: a damaged copy is moved aside (never deleted),
-        // so that the new, intact folder takes its place.
+        // An equal manifest does not prove that the files on disk are intact, so a damaged copy is moved aside
+        // (never deleted) and the new, intact folder takes its place.
         const verification = await verifyFolder(target);
         if (verification.state === 'ok') {
           return target;

@@ -136,7 +136,10 @@ function printFolders(title: string, folders: FolderInfo[], indent = '  '): void
     console.log(`${indent}(none)`);
   }
   for (const folder of folders) {
-    const state = folder.verification ? folder.verification.state : folder.complete ? 'complete' : 'incomplete';
+    let state = folder.complete ? 'complete' : 'incomplete';
+    if (folder.verification) {
+      state = folder.verification.state;
+    }
     const loss = folder.loss === undefined ? '-' : folder.loss.toFixed(4);
     const name = folder.name.padEnd(30 - indent.length);
     console.log(`${indent}${name} step ${String(folder.step).padStart(7)}  loss ${loss.padStart(7)}  ${formatBytes(folder.sizeBytes).padStart(9)}  ${state}${folder.pinned ? '  pinned' : ''}`);
